@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swiftcompose",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "swiftcompose", targets: ["swiftcompose"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The compose file → Project value. Knows nothing of containers.
+        .target(
+            name: "ComposeModel",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+
+        // System libraries the engine links (installed by scripts/setup).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
+        .systemLibrary(name: "CCap", path: "Sources/CCap"),
+
+        // The container engine as a library. Knows nothing of compose files.
+        .target(
+            name: "Engine",
+            dependencies: ["CZlib", "CCrypto", "CSeccomp", "CCap"]
+        ),
+
+        // Project + engine state → plan → actions.
+        .target(
+            name: "Orchestrator",
+            dependencies: ["ComposeModel", "Engine"]
+        ),
+
+        // The CLI: argument parsing and presentation only.
+        .executableTarget(
+            name: "swiftcompose",
+            dependencies: [
+                "ComposeModel", "Engine", "Orchestrator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "ComposeModelTests", dependencies: ["ComposeModel"], resources: [.copy("Corpus")]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ComposeModel", "Engine"]),
+    ]
+)

@@ -14,4 +14,8 @@ struct Swiftcompose: AsyncParsableCommand {
             VersionCommand.self,
         ]
     )
+
+    static func main() async {
+        await main(GlobalArgumentOrder.reorder(Array(CommandLine.arguments.dropFirst())))
+    }
 }

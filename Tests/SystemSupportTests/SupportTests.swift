@@ -1,6 +1,6 @@
 import Glibc
 import Testing
-@testable import Engine
+@testable import SystemSupport
 
 @Suite struct SupportTests {
     @Test func sha256OfKnownInput() {

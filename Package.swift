@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swiftcompose", targets: ["swiftcompose"]),
+        .executable(name: "swiftcompose-netd", targets: ["swiftcompose-netd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,15 +24,27 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
+        .systemLibrary(name: "CNetworkNamespace", path: "Sources/CNetworkNamespace"),
 
         // Syscall wrappers, errors, atomic files, locks, digests. Foundation-free, so the
         // per-container monitor that links it stays small (goal: < 4 MiB RSS).
         .target(name: "SystemSupport", dependencies: ["CCrypto"]),
 
+        // Network services that run beside containers: the per-network DNS server and the
+        // published-port proxy. Foundation-free: the monitor and netd link it statically.
+        .target(name: "NetworkServices", dependencies: ["SystemSupport"]),
+
+        // The per-network DNS server process.
+        .executableTarget(
+            name: "swiftcompose-netd",
+            dependencies: ["NetworkServices", "SystemSupport"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"])]
+        ),
+
         // The container engine as a library. Knows nothing of compose files.
         .target(
             name: "Engine",
-            dependencies: ["SystemSupport", "CZlib", "CSeccomp", "CCap"]
+            dependencies: ["SystemSupport", "NetworkServices", "CNetworkNamespace", "CZlib", "CSeccomp", "CCap"]
         ),
 
         // Project + engine state → plan → actions.
@@ -51,7 +64,7 @@ let package = Package(
 
         .testTarget(name: "ComposeModelTests", dependencies: ["ComposeModel"], resources: [.copy("Corpus")]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "SystemSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "SystemSupport", "NetworkServices"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ComposeModel", "Engine"]),
     ]
 )

@@ -1,0 +1,66 @@
+/// The names and addresses of a network's endpoints, as the engine writes them (atomically,
+/// on every connect and disconnect) and the network's DNS server reads them.
+///
+/// One endpoint per line: `<ipv4> <container-name> [<alias>...]`; `#` starts a comment.
+/// The first name is the container's own (PTR answers use it); every name may be shared by
+/// several endpoints (replicas of one service share their service name), and a query for it
+/// returns all of their addresses.
+public struct EndpointTable: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public var address: IPv4Address
+        public var containerName: String
+        public var aliases: [String]
+
+        public init(address: IPv4Address, containerName: String, aliases: [String]) {
+            self.address = address
+            self.containerName = containerName
+            self.aliases = aliases
+        }
+    }
+
+    public var entries: [Entry]
+
+    public init(entries: [Entry] = []) { self.entries = entries }
+
+    public init(parsing text: String) {
+        var entries: [Entry] = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("#") { continue }
+            let fields = line.split(separator: " ")
+            guard fields.count >= 2, let address = IPv4Address(fields[0]) else { continue }
+            entries.append(Entry(address: address, containerName: String(fields[1]),
+                                 aliases: fields.dropFirst(2).map(String.init)))
+        }
+        self.entries = entries
+    }
+
+    public func rendered(network: String) -> String {
+        var text = "# endpoints of network \(network): <ipv4> <container-name> [<alias>...]\n"
+        for entry in entries {
+            text += ([entry.address.description, entry.containerName] + entry.aliases).joined(separator: " ") + "\n"
+        }
+        return text
+    }
+
+    /// Every address answering to `name` (case-insensitive, trailing dot ignored), also in
+    /// the `<name>.<network>` form; duplicates removed, in table order.
+    public func addresses(of name: String, network: String) -> [IPv4Address] {
+        var wanted = name.lowercased()
+        if wanted.hasSuffix(".") { wanted.removeLast() }
+        let suffix = "." + network.lowercased()
+        let short = wanted.hasSuffix(suffix) ? String(wanted.dropLast(suffix.count)) : nil
+        var result: [IPv4Address] = []
+        for entry in entries where !result.contains(entry.address) {
+            let names = ([entry.containerName] + entry.aliases).map { $0.lowercased() }
+            if names.contains(wanted) || short.map(names.contains) == true {
+                result.append(entry.address)
+            }
+        }
+        return result
+    }
+
+    /// The container name owning `address`, for PTR answers.
+    public func name(of address: IPv4Address) -> String? {
+        entries.first { $0.address == address }?.containerName
+    }
+}

@@ -1,0 +1,105 @@
+import NetworkServices
+import SystemSupport
+import Testing
+@testable import Engine
+
+@Suite struct NetworkUnitTests {
+    @Test func parsesAndPrintsAddresses() {
+        #expect(IPv4Address("172.18.0.2")?.description == "172.18.0.2")
+        #expect(IPv4Address("172.18.0") == nil)
+        #expect(IPv4Address("256.1.1.1") == nil)
+        #expect(IPv4Address("1.2.3.4")?.bytes == [1, 2, 3, 4])
+        #expect(IPv4Subnet("172.18.5.7/16")?.description == "172.18.0.0/16")
+        #expect(IPv4Subnet("10.0.0.0/33") == nil)
+    }
+
+    @Test func subnetsOverlap() throws {
+        let wide = try #require(IPv4Subnet("172.16.0.0/12"))
+        let inner = try #require(IPv4Subnet("172.18.0.0/16"))
+        let apart = try #require(IPv4Subnet("192.168.0.0/20"))
+        #expect(wide.overlaps(inner) && inner.overlaps(wide))
+        #expect(!inner.overlaps(apart))
+        #expect(inner.broadcast.description == "172.18.255.255")
+    }
+
+    @Test func defaultSubnetAvoidsRoutedAndTakenOnes() throws {
+        let taken = [IPv4Subnet("172.17.0.0/16")!, IPv4Subnet("172.18.1.0/24")!]
+        #expect(try IPAddressManagement.chooseSubnet(avoiding: taken).description == "172.19.0.0/16")
+        let everything = [IPv4Subnet("172.16.0.0/12")!, IPv4Subnet("192.168.0.0/16")!]
+        #expect(throws: EngineError.self) { try IPAddressManagement.chooseSubnet(avoiding: everything) }
+    }
+
+    @Test func addressesSkipGatewayAndUsedOnes() throws {
+        let subnet = IPv4Subnet("10.9.0.0/29")!
+        let gateway = IPv4Address("10.9.0.1")!
+        var used: Set<IPv4Address> = []
+        var given: [String] = []
+        for _ in 0..<5 {
+            let next = try IPAddressManagement.nextAddress(in: subnet, range: nil, gateway: gateway, used: used)
+            used.insert(next)
+            given.append(next.description)
+        }
+        #expect(given == ["10.9.0.2", "10.9.0.3", "10.9.0.4", "10.9.0.5", "10.9.0.6"])
+        #expect(throws: EngineError.self) {
+            try IPAddressManagement.nextAddress(in: subnet, range: nil, gateway: gateway, used: used)
+        }
+        let ranged = try IPAddressManagement.nextAddress(in: IPv4Subnet("10.9.0.0/16")!, range: IPv4Subnet("10.9.8.0/24"),
+                                                         gateway: gateway, used: [])
+        #expect(ranged.description == "10.9.8.0")
+        #expect(throws: EngineError.self) {
+            try IPAddressManagement.validate(gateway, in: subnet, gateway: gateway, used: [], network: "n")
+        }
+        #expect(MACAddress.format(IPAddressManagement.macAddress(for: IPv4Address("172.17.0.2")!)) == "02:42:ac:11:00:02")
+        #expect(MACAddress.parse("02:42:AC:11:00:02") == [2, 0x42, 0xac, 0x11, 0, 2])
+    }
+
+    @Test func networkPlanChecksItsSettings() throws {
+        let clash = NetworkRecord(id: "a", name: "other", driver: "bridge", created: 0, bridge: "br-a",
+                                  subnet: "10.40.0.0/16", gateway: "10.40.0.1", ipRange: nil, mtu: nil,
+                                  isInternal: false, isAttachable: false, labels: [:], options: [:], endpoints: [:])
+        #expect(throws: EngineError.self) {
+            try NetworkPlan(NetworkConfiguration(name: "n", subnet: "10.40.3.0/24"), existing: [clash])
+        }
+        #expect(throws: EngineError.self) {
+            try NetworkPlan(NetworkConfiguration(name: "n", subnet: "10.41.0.0/16", gateway: "10.42.0.1"), existing: [])
+        }
+        #expect(throws: EngineError.self) {
+            try NetworkPlan(NetworkConfiguration(name: "n", subnet: "10.41.0.0/16",
+                                                 options: ["com.docker.network.driver.mtu": "nine"]), existing: [])
+        }
+        let plan = try NetworkPlan(NetworkConfiguration(name: "n", subnet: "10.41.0.0/16", ipRange: "10.41.2.0/24",
+                                                        options: ["com.docker.network.bridge.name": "sc-test0",
+                                                                  "com.docker.network.driver.mtu": "1400"]),
+                                   existing: [clash])
+        #expect(plan.bridge == "sc-test0" && plan.gateway.description == "10.41.0.1" && plan.mtu == 1400)
+        #expect(plan.ipRange?.description == "10.41.2.0/24")
+    }
+
+    @Test func netlinkRequestLayout() {
+        var request = NetlinkRequest(type: NetlinkConstant.newLink, flags: NetlinkConstant.create)
+        request.appendLinkHeader(index: 7)
+        request.beginNested(NetlinkConstant.linkInfo)
+        request.appendAttribute(NetlinkConstant.infoKind, string: "veth")
+        request.endNested()
+        let bytes = request.finished(sequence: 9)
+        #expect(bytes.count == 16 + 16 + 4 + 12)
+        #expect(bytes[0] == UInt8(bytes.count) && bytes[4] == 16 && bytes[6] == 0x01 && bytes[7] == 0x04)
+        #expect(bytes[8] == 9 && bytes[20] == 7)
+        #expect(bytes[32] == 16 && bytes[34] == 18)            // the nest covers its 12-byte child
+        #expect(bytes[36] == 9 && Array(bytes[40..<44]) == Array("veth".utf8))
+        let attributes = NetlinkReply.attributes(in: bytes[32...])
+        #expect(attributes[NetlinkConstant.linkInfo]?.count == 12)
+    }
+
+    @Test func firewallRulesFollowTheNetworkKind() {
+        let subnet = IPv4Subnet("172.30.0.0/16")!
+        let open = NetworkFirewall.ruleset(networkID: "0123456789abcdef", bridge: "br-x", subnet: subnet, isInternal: false)
+        #expect(open.contains("table ip swiftcompose-0123456789ab {"))
+        #expect(open.contains("ip saddr 172.30.0.0/16 oifname != \"br-x\" masquerade"))
+        #expect(open.contains("oifname \"br-x\" drop"))
+        #expect(!open.contains("iifname \"br-x\" drop"))
+        let closed = NetworkFirewall.ruleset(networkID: "0123456789abcdef", bridge: "br-x", subnet: subnet, isInternal: true)
+        #expect(!closed.contains("masquerade"))
+        #expect(closed.contains("iifname \"br-x\" drop"))
+    }
+}

@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
-        .systemLibrary(name: "CNetworkNamespace", path: "Sources/CNetworkNamespace"),
+        .target(name: "CNetworkSupport"),
 
         // Syscall wrappers, errors, atomic files, locks, digests. Foundation-free, so the
         // per-container monitor that links it stays small (goal: < 4 MiB RSS).
@@ -32,7 +32,7 @@ let package = Package(
 
         // Network services that run beside containers: the per-network DNS server and the
         // published-port proxy. Foundation-free: the monitor and netd link it statically.
-        .target(name: "NetworkServices", dependencies: ["SystemSupport"]),
+        .target(name: "NetworkServices", dependencies: ["SystemSupport", "CNetworkSupport"]),
 
         // The per-network DNS server process.
         .executableTarget(
@@ -44,7 +44,7 @@ let package = Package(
         // The container engine as a library. Knows nothing of compose files.
         .target(
             name: "Engine",
-            dependencies: ["SystemSupport", "NetworkServices", "CNetworkNamespace", "CZlib", "CSeccomp", "CCap"]
+            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CZlib", "CSeccomp", "CCap"]
         ),
 
         // Project + engine state → plan → actions.

@@ -36,6 +36,42 @@ struct NetworkIntegrationTests {
         #expect(try bed.manager.inspect(network.id).endpoints.count == 1)
     }
 
+    @Test(.timeLimit(.minutes(1))) func containersFindEachOtherByNameThroughTheNetworkDNS() throws {
+        let bed = try NetworkTestBed()
+        defer { bed.cleanUp() }
+        let network = try bed.manager.create(NetworkConfiguration(name: bed.name("dns")))
+        var endpoints: [String: Endpoint] = [:]
+        for (name, aliases) in [("web-1", ["web", "frontend"]), ("web-2", ["web"]), ("db-1", ["db"])] {
+            let sandbox = try bed.sandbox(bed.name(name))
+            endpoints[name] = try bed.manager.connect(sandbox: sandbox, network: network.name, containerID: bed.name(name),
+                                                      containerName: name, aliases: aliases)
+        }
+        let client = bed.manager.sandboxPath(containerID: bed.name("db-1"))
+        let lookup = { (name: String) throws -> String in
+            try inSandbox(client, ["nslookup", name, network.gateway], timeout: 5).output
+        }
+        let web = try lookup("web")
+        #expect(web.contains(endpoints["web-1"]!.ipv4Address) && web.contains(endpoints["web-2"]!.ipv4Address), "\(web)")
+        #expect(try lookup("frontend").contains(endpoints["web-1"]!.ipv4Address))
+        #expect(try lookup("web-2.\(network.name)").contains(endpoints["web-2"]!.ipv4Address))
+        #expect(try lookup(endpoints["web-1"]!.ipv4Address).contains("web-1.\(network.name)"))
+        // The table is re-read as soon as it changes.
+        try bed.manager.disconnect(network: network.name, containerID: bed.name("web-2"))
+        var after = ""
+        for _ in 0..<20 {
+            after = try lookup("web")
+            if !after.contains(endpoints["web-2"]!.ipv4Address) { break }
+            usleep(100_000)
+        }
+        #expect(!after.contains(endpoints["web-2"]!.ipv4Address) && after.contains(endpoints["web-1"]!.ipv4Address))
+        let pidText = try String(contentsOfFile: bed.manager.runDirectory(of: network) + "/netd.pid", encoding: .utf8)
+        let pid = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) == 0)
+        for name in ["web-1", "db-1"] { try bed.manager.removeSandbox(containerID: bed.name(name)) }
+        try bed.manager.remove(network.name)
+        #expect(kill(pid, 0) != 0, "the DNS server outlived its network")
+    }
+
     @Test(.timeLimit(.minutes(1))) func networksAreIsolatedAndInternalOnesHaveNoEgress() throws {
         let bed = try NetworkTestBed()
         defer { bed.cleanUp() }

@@ -50,6 +50,7 @@ public struct NetworkManager: Sendable {
             do throws(EngineError) {
                 try writeEndpointTable(of: record)
                 try store.save(record)
+                try NameServerProcess.start(for: record, state: state)
             } catch {
                 tearDown(record)
                 throw error
@@ -111,6 +112,7 @@ public struct NetworkManager: Sendable {
 
     /// Best effort: everything of the network goes, whatever is already gone.
     func tearDown(_ record: NetworkRecord) {
+        NameServerProcess.stop(for: record, state: state)
         tearDownLinks(bridge: record.bridge, networkID: record.id)
         store.delete(record)
         let directory = runDirectory(of: record)

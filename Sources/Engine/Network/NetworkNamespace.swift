@@ -1,4 +1,4 @@
-import CNetworkNamespace
+import CNetworkSupport
 import Glibc
 import SystemSupport
 

@@ -13,5 +13,20 @@ int swiftcompose_pipe(int fds[2]);
 /// splice with SPLICE_F_MOVE | SPLICE_F_NONBLOCK.
 long swiftcompose_splice(int from, int to, unsigned long length);
 int swiftcompose_set_pipe_size(int fd, int size);
+/// Names the calling thread (shown in /proc/<pid>/task/<tid>/comm, top -H).
+void swiftcompose_name_thread(const char *name);
+
+/// epoll, which Swift's Glibc module does not carry; each event's data is the fd itself.
+enum {
+    swiftcompose_epoll_in = 0x001,
+    swiftcompose_epoll_out = 0x004,
+    swiftcompose_epoll_error = 0x008,
+    swiftcompose_epoll_hangup = 0x010,
+};
+enum { swiftcompose_epoll_add = 1, swiftcompose_epoll_delete = 2, swiftcompose_epoll_modify = 3 };
+int swiftcompose_epoll_create(void);
+int swiftcompose_epoll_control(int epoll, int operation, int fd, unsigned int events);
+/// Waits for up to `capacity` events; fills `fds` and `events` pairwise, returns the count.
+int swiftcompose_epoll_wait(int epoll, int *fds, unsigned int *events, int capacity, int timeout);
 
 #endif

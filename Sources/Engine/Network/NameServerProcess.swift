@@ -34,8 +34,16 @@ enum NameServerProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // A session of its own: no signal aimed at the CLI's terminal reaches it.
-        posix_spawnattr_setflags(&attributes, 0x80)  // POSIX_SPAWN_SETSID (a _GNU_SOURCE name)
+        // A session of its own, so no signal aimed at the CLI's terminal reaches it; and a clean
+        // signal state, as the spawning thread may block signals (Dispatch and Swift
+        // concurrency threads do) and the mask would be inherited, SIGTERM included.
+        var empty = sigset_t()
+        var all = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | 0x80)  // 0x80: POSIX_SPAWN_SETSID
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

@@ -36,14 +36,23 @@ enum NetworkNamespace {
 
     /// A netlink socket that acts inside the namespace pinned at `path`.
     static func netlinkSocket(in path: String) throws(SystemCallError) -> NetlinkSocket {
-        let namespace = try Syscall.retrying("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
-        defer { close(namespace) }
-        let result: Result<Int32, SystemCallError> = onThrowawayThread {
-            if swiftcompose_enter_network(namespace) != 0 { return .failure(SystemCallError("setns", path)) }
+        let result = try run(in: path) { () -> Result<Int32, SystemCallError> in
             let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             return fd < 0 ? .failure(SystemCallError("socket", "AF_NETLINK in \(path)")) : .success(fd)
         }
         return NetlinkSocket(adopting: try result.get())
+    }
+
+    /// Runs `body` on a thread inside the namespace pinned at `path`; sockets it opens stay
+    /// in that namespace after it returns.
+    static func run<T>(in path: String, _ body: @escaping () -> T) throws(SystemCallError) -> T {
+        let namespace = try Syscall.retrying("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(namespace) }
+        let result: Result<T, SystemCallError> = onThrowawayThread {
+            if swiftcompose_enter_network(namespace) != 0 { return .failure(SystemCallError("setns", path)) }
+            return .success(body())
+        }
+        return try result.get()
     }
 }
 

@@ -1,0 +1,124 @@
+import CNetworkSupport
+import Glibc
+
+/// One proxied TCP connection: client ⇄ container, each direction spliced through a kernel
+/// pipe so the payload is never copied into this process. Half-closes are passed on, so a
+/// client that shuts down its sending side still gets the whole reply.
+final class TCPRelay {
+    /// One direction of the relay.
+    struct Direction {
+        let from: Int32
+        let to: Int32
+        var pipe: [Int32] = [-1, -1]
+        /// Bytes sitting in the pipe, read from `from` but not yet written to `to`.
+        var pending = 0
+        var endOfStream = false
+        var shutDown = false
+
+        /// Reads only when the pipe is empty, so EAGAIN always means "source not ready".
+        var wantsInput: Bool { !endOfStream && pending == 0 }
+    }
+
+    static let pipeCapacity = 256 * 1024
+
+    unowned let loop: ProxyLoop
+    let client: Int32
+    let server: Int32
+    private var upstream: Direction
+    private var downstream: Direction
+    private var connected = false
+    private var finished = false
+    private var interest: (client: UInt32, server: UInt32) = (0, EpollEvent.output)
+
+    init?(loop: ProxyLoop, client: Int32, target: PortBinding) {
+        self.loop = loop
+        self.client = client
+        guard let server = try? Socket.open(Int32(SOCK_STREAM.rawValue), nonBlocking: true) else { return nil }
+        self.server = server
+        upstream = Direction(from: client, to: server)
+        downstream = Direction(from: server, to: client)
+        var one: Int32 = 1
+        setsockopt(server, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard swiftcompose_pipe(&upstream.pipe) == 0 else { Glibc.close(server); return nil }
+        guard swiftcompose_pipe(&downstream.pipe) == 0 else {
+            upstream.pipe.forEach { Glibc.close($0) }
+            Glibc.close(server)
+            return nil
+        }
+        for pipe in [upstream.pipe[1], downstream.pipe[1]] {
+            _ = swiftcompose_set_pipe_size(pipe, Int32(TCPRelay.pipeCapacity))
+        }
+        let started = Socket.connect(server, to: target.containerIP, target.containerPort)
+        if started != 0 && errno != EINPROGRESS {
+            closeDescriptors()
+            return nil
+        }
+    }
+
+    func handle(_ events: UInt32, clientSide: Bool) {
+        guard !finished else { return }
+        if !connected {
+            if clientSide {
+                if events & EpollEvent.errorOrHangup != 0 { finish() }
+                return
+            }
+            var failure: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(server, SOL_SOCKET, SO_ERROR, &failure, &length)
+            guard failure == 0 else { return finish() }
+            connected = true
+        }
+        guard pump(&upstream), pump(&downstream) else { return finish() }
+        if upstream.shutDown && downstream.shutDown { return finish() }
+        updateInterest()
+    }
+
+    /// Moves what it can from one side to the other; false on a broken connection.
+    private func pump(_ direction: inout Direction) -> Bool {
+        while true {
+            if direction.pending > 0 {
+                let moved = swiftcompose_splice(direction.pipe[0], direction.to, UInt(direction.pending))
+                if moved > 0 { direction.pending -= moved; continue }
+                return moved < 0 && errno == EAGAIN
+            }
+            if direction.endOfStream {
+                if !direction.shutDown {
+                    shutdown(direction.to, Int32(SHUT_WR))
+                    direction.shutDown = true
+                }
+                return true
+            }
+            let moved = swiftcompose_splice(direction.from, direction.pipe[1], UInt(TCPRelay.pipeCapacity))
+            if moved > 0 {
+                direction.pending = moved
+            } else if moved == 0 {
+                direction.endOfStream = true
+            } else {
+                return errno == EAGAIN
+            }
+        }
+    }
+
+    private func updateInterest() {
+        let input = EpollEvent.input, output = EpollEvent.output
+        let wanted = (client: (upstream.wantsInput ? input : 0) | (downstream.pending > 0 ? output : 0),
+                      server: (downstream.wantsInput ? input : 0) | (upstream.pending > 0 ? output : 0))
+        if wanted.client != interest.client { loop.modify(client, events: wanted.client) }
+        if wanted.server != interest.server { loop.modify(server, events: wanted.server) }
+        interest = wanted
+    }
+
+    /// Ends the relay: both sockets and pipes closed, the loop forgets it.
+    func finish() {
+        guard !finished else { return }
+        finished = true
+        loop.unwatch(client)
+        loop.unwatch(server)
+        closeDescriptors()
+    }
+
+    private func closeDescriptors() {
+        for fd in [client, server] + upstream.pipe + downstream.pipe where fd >= 0 { Glibc.close(fd) }
+    }
+}

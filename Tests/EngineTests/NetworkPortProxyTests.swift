@@ -1,0 +1,305 @@
+import Foundation
+import NetworkServices
+import SystemSupport
+import Testing
+@testable import Engine
+
+/// A TCP server on 127.0.0.1 that echoes each connection until the client half-closes.
+final class EchoServer: @unchecked Sendable {
+    let fd: Int32
+    let port: UInt16
+    private let udp: Bool
+
+    init(udp: Bool = false) throws {
+        self.udp = udp
+        let fd = socket(AF_INET, udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue), 0)
+        var address = loopback(0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw SystemCallError("bind") }
+        if !udp { listen(fd, 128) }
+        self.fd = fd
+        port = boundPort(fd)
+        let thread = Thread { [self] in udp ? echoDatagrams() : acceptLoop() }
+        thread.start()
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { return }
+            Thread {
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+                    if count <= 0 { break }
+                    _ = buffer.withUnsafeBytes { send(client, $0.baseAddress, count, Int32(MSG_NOSIGNAL)) }
+                }
+                close(client)
+            }.start()
+        }
+    }
+
+    private func echoDatagrams() {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            var peer = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let count = withUnsafeMutablePointer(to: &peer) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    buffer.withUnsafeMutableBytes { recvfrom(fd, $0.baseAddress, $0.count, 0, address, &length) }
+                }
+            }
+            if count <= 0 { return }
+            _ = withUnsafePointer(to: &peer) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    buffer.withUnsafeBytes { sendto(fd, $0.baseAddress, count, 0, address, length) }
+                }
+            }
+        }
+    }
+}
+
+func loopback(_ port: UInt16) -> sockaddr_in {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = IPv4Address(127, 0, 0, 1).value.bigEndian
+    return address
+}
+
+func boundPort(_ fd: Int32) -> UInt16 {
+    var address = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return UInt16(bigEndian: address.sin_port)
+}
+
+/// Connects to 127.0.0.1:port, sends `payload`, half-closes, and returns all it gets back.
+func tcpRoundTrip(port: UInt16, payload: [UInt8]) -> [UInt8]? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = loopback(port)
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return nil }
+    let writer = Thread {
+        var offset = 0
+        while offset < payload.count {
+            let sent = payload.withUnsafeBytes { send(fd, $0.baseAddress! + offset, min(65536, $0.count - offset), Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { break }
+            offset += sent
+        }
+        shutdown(fd, Int32(SHUT_WR))
+    }
+    writer.start()
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { break }
+        received += buffer[0..<count]
+    }
+    return received
+}
+
+/// Sends a datagram from a fresh socket to 127.0.0.1:port and returns the reply.
+func udpRoundTrip(port: UInt16, payload: [UInt8]) -> [UInt8]? {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 3, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var address = loopback(port)
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    _ = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+    return count >= 0 ? Array(buffer[0..<count]) : nil
+}
+
+/// Threads of this process running a port proxy loop.
+func proxyThreadCount() -> Int {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    return tasks.filter { task in
+        (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) == "portproxy\n"
+    }.count
+}
+
+/// Serialized: one test counts the proxy threads of the process.
+@Suite(.serialized) struct NetworkPortProxyTests {
+    let local = IPv4Address(127, 0, 0, 1)
+
+    @Test(.timeLimit(.minutes(1))) func relaysTCPWholeAndHalfClosed() throws {
+        let echo = try EchoServer()
+        defer { echo.stop() }
+        let proxy = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: 0, containerIP: local, containerPort: echo.port)])
+        proxy.start()
+        defer { proxy.stop() }
+        let port = proxy.bindings[0].hostPort
+        #expect(port != 0)
+        let payload = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        #expect(tcpRoundTrip(port: port, payload: payload) == payload)
+        // Many short connections one after another, as a load balancer's health checks make.
+        for round in 0..<200 {
+            let small = Array("ping \(round)".utf8)
+            #expect(tcpRoundTrip(port: port, payload: small) == small)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func relaysUDPPerClientAndForgetsIdleClients() throws {
+        let echo = try EchoServer(udp: true)
+        defer { echo.stop() }
+        let proxy = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: 0, transport: .udp,
+                                                         containerIP: local, containerPort: echo.port)],
+                                  udpIdleTimeout: 1)
+        proxy.start()
+        defer { proxy.stop() }
+        let port = proxy.bindings[0].hostPort
+        #expect(udpRoundTrip(port: port, payload: Array("one".utf8)) == Array("one".utf8))
+        #expect(udpRoundTrip(port: port, payload: Array("two".utf8)) == Array("two".utf8))
+        #expect(proxy.activeUDPFlows == 2)
+        var waited = 0
+        while proxy.activeUDPFlows > 0 && waited < 50 {
+            usleep(100_000)
+            waited += 1
+        }
+        #expect(proxy.activeUDPFlows == 0, "idle UDP flows were not dropped")
+    }
+
+    @Test func aTakenPortIsRefusedNamingItsHolderAndNothingStaysBound() throws {
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = loopback(0)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        listen(holder, 1)
+        let taken = boundPort(holder)
+        let free = PortBinding(hostIP: local, hostPort: 0, containerIP: local, containerPort: 9)
+        let before = try PortProxy(bindings: [free])
+        let freePort = before.bindings[0].hostPort
+        before.stop()
+        do {
+            _ = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: freePort, containerIP: local, containerPort: 9),
+                                         PortBinding(hostIP: local, hostPort: taken, containerIP: local, containerPort: 9)])
+            Issue.record("a taken port was accepted")
+        } catch {
+            #expect(error.code == .inUse)
+            #expect(error.message.contains("127.0.0.1:\(taken)/tcp is already in use by pid \(getpid())"), "\(error.message)")
+        }
+        #expect(throws: EngineError.self) {
+            try PortProxy.checkAvailable([PortBinding(hostIP: local, hostPort: taken, containerIP: local, containerPort: 9)])
+        }
+        // The port bound before the failure was released again.
+        let again = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: freePort, containerIP: local, containerPort: 9)])
+        again.stop()
+    }
+
+    @Test func aHundredPortsAreOneThreadAndStopReleasesThem() throws {
+        let echo = try EchoServer()
+        defer { echo.stop() }
+        let probe = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: 0, containerIP: local, containerPort: 1)])
+        let base = probe.bindings[0].hostPort
+        probe.stop()
+        // Find 100 consecutive free ports near the probe.
+        var bindings: [PortBinding] = []
+        var start = base
+        for _ in 0..<20 {
+            let candidate = PortBinding.range(hostIP: local, hostPorts: start...(start + 99), containerIP: local,
+                                              containerPorts: echo.port...echo.port)!
+            if (try? PortProxy.checkAvailable(candidate)) != nil { bindings = candidate; break }
+            start = start &+ 100
+        }
+        try #require(bindings.count == 100)
+        let threadsBefore = proxyThreadCount()
+        let proxy = try PortProxy(bindings: bindings)
+        proxy.start()
+        #expect(proxyThreadCount() == threadsBefore + 1)
+        #expect(tcpRoundTrip(port: bindings[57].hostPort, payload: Array("hi".utf8)) == Array("hi".utf8))
+        proxy.stop()
+        #expect(tcpRoundTrip(port: bindings[57].hostPort, payload: Array("hi".utf8)) == nil)
+        #expect(proxyThreadCount() == threadsBefore)
+        #expect(PortBinding.range(hostPorts: 1...3, containerIP: local, containerPorts: 1...2) == nil)
+    }
+}
+
+extension NetworkPortProxyTests {
+    @Test(.enabled(if: runningAsRoot, "needs root for namespaces and bridges"), .timeLimit(.minutes(1)))
+    func publishedPortsOfAContainerWorkThroughLoopback() throws {
+        let bed = try NetworkTestBed()
+        defer { bed.cleanUp() }
+        let network = try bed.manager.create(NetworkConfiguration(name: bed.name("ports")))
+        let sandbox = try bed.sandbox(bed.name("web"))
+        let endpoint = try bed.manager.connect(sandbox: sandbox, network: network.name, containerID: bed.name("web"),
+                                               containerName: "web")
+        let containerIP = try #require(IPv4Address(endpoint.ipv4Address))
+        // TCP: busybox httpd inside the namespace.
+        let site = bed.directory + "/site"
+        try makeDirectories(site)
+        try AtomicFile.write("hello from the container\n", to: site + "/index.html")
+        let httpd = Process()
+        httpd.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        httpd.arguments = ["--net=\(sandbox)", "busybox", "httpd", "-f", "-p", "80", "-h", site]
+        try httpd.run()
+        // nsenter execs busybox, so this pid is httpd's; SIGKILL because children of
+        // Foundation's Process do not always see SIGTERM.
+        defer { kill(httpd.processIdentifier, SIGKILL); httpd.waitUntilExit() }
+        // UDP: an echo socket opened inside the namespace, served from here.
+        let udp = try NetworkNamespace.run(in: sandbox) { () -> Int32 in
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(5353).bigEndian
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            return fd
+        }
+        defer { shutdown(udp, Int32(SHUT_RDWR)); close(udp) }
+        Thread {
+            var buffer = [UInt8](repeating: 0, count: 2048)
+            var peer = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            while true {
+                let count = withUnsafeMutablePointer(to: &peer) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                        buffer.withUnsafeMutableBytes { recvfrom(udp, $0.baseAddress, $0.count, 0, address, &length) }
+                    }
+                }
+                if count <= 0 { return }
+                _ = withUnsafePointer(to: &peer) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                        buffer.withUnsafeBytes { sendto(udp, $0.baseAddress, count, 0, address, length) }
+                    }
+                }
+            }
+        }.start()
+        let proxy = try PortProxy(bindings: [
+            PortBinding(hostPort: 0, containerIP: containerIP, containerPort: 80),
+            PortBinding(hostPort: 0, transport: .udp, containerIP: containerIP, containerPort: 5353),
+        ])
+        proxy.start()
+        defer { proxy.stop() }
+        var page = ""
+        for _ in 0..<50 {
+            page = try runCommand(["busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(proxy.bindings[0].hostPort)/"]).output
+            if !page.isEmpty { break }
+            usleep(50_000)    // httpd may still be starting
+        }
+        #expect(page == "hello from the container\n")
+        #expect(udpRoundTrip(port: proxy.bindings[1].hostPort, payload: Array("dns?".utf8)) == Array("dns?".utf8))
+    }
+}

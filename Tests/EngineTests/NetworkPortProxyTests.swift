@@ -227,6 +227,8 @@ func proxyThreadCount() -> Int {
         let threadsBefore = proxyThreadCount()
         let proxy = try PortProxy(bindings: bindings)
         proxy.start()
+        // The loop thread names itself as it starts.
+        for _ in 0..<100 where proxyThreadCount() == threadsBefore { usleep(10_000) }
         #expect(proxyThreadCount() == threadsBefore + 1)
         #expect(tcpRoundTrip(port: bindings[57].hostPort, payload: Array("hi".utf8)) == Array("hi".utf8))
         proxy.stop()

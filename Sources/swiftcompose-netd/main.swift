@@ -17,6 +17,22 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+// Descriptors the spawning process leaked (it may not mark them close-on-exec) would keep
+// its sockets and pipes open for as long as we run.
+closeInheritedDescriptors()
+
+func closeInheritedDescriptors() {
+    guard let directory = opendir("/proc/self/fd") else { return }
+    var leaked: [Int32] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let fd = Int32(name), fd > 2 { leaked.append(fd) }
+    }
+    let own = dirfd(directory)
+    closedir(directory)
+    for fd in leaked where fd != own { close(fd) }
+}
+
 var options: [String: String] = ["--port": "53", "--resolv-conf": "/etc/resolv.conf"]
 var arguments = CommandLine.arguments.dropFirst()
 while let name = arguments.popFirst() {

@@ -24,6 +24,9 @@ struct NetworkIntegrationTests {
         #expect(try canPing(from: one, second.ipv4Address))
         #expect(try canPing(from: two, first.ipv4Address))
         #expect(try canPing(from: one, network.gateway))
+        // The bridge keeps its own MAC whatever ports come and go (containers cache it).
+        #expect(try runCommand(["ip", "link", "show", network.bridge]).output
+            .contains(MACAddress.format(IPAddressManagement.macAddress(for: IPv4Address(network.gateway)!))))
         let addresses = try inSandbox(two, ["ip", "-o", "addr", "show", "eth0"]).output
         #expect(addresses.contains(second.ipv4Address + "/"))
         #expect(try inSandbox(two, ["ip", "link", "show", "eth0"]).output.contains("02:00:00:00:00:77"))
@@ -63,7 +66,7 @@ struct NetworkIntegrationTests {
             if !after.contains(endpoints["web-2"]!.ipv4Address) { break }
             usleep(100_000)
         }
-        #expect(!after.contains(endpoints["web-2"]!.ipv4Address) && after.contains(endpoints["web-1"]!.ipv4Address))
+        #expect(!after.contains(endpoints["web-2"]!.ipv4Address) && after.contains(endpoints["web-1"]!.ipv4Address), "\(after)")
         let pidText = try String(contentsOfFile: bed.manager.runDirectory(of: network) + "/netd.pid", encoding: .utf8)
         let pid = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(pid, 0) == 0)

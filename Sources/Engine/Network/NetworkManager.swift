@@ -92,7 +92,7 @@ public struct NetworkManager: Sendable {
                 throw EngineError(.alreadyExists, "a network interface named \(plan.bridge) already exists on the host; "
                     + "choose another \(NetworkConfiguration.bridgeNameOption)")
             }
-            try netlink.createBridge(named: plan.bridge, mtu: plan.mtu)
+            try netlink.createBridge(named: plan.bridge, mac: IPAddressManagement.macAddress(for: plan.gateway), mtu: plan.mtu)
             guard let index = try netlink.linkIndex(named: plan.bridge) else {
                 throw SystemCallError("netlink", "bridge \(plan.bridge) vanished", errno: ENODEV)
             }

@@ -31,11 +31,15 @@ extension NetlinkSocket {
         return names
     }
 
-    func createBridge(named name: String, mtu: UInt32?) throws(SystemCallError) {
+    /// A bridge with a fixed MAC: left to itself a bridge takes the lowest MAC of its ports
+    /// and changes it when that port goes, leaving every container's ARP entry for the
+    /// gateway stale.
+    func createBridge(named name: String, mac: [UInt8], mtu: UInt32?) throws(SystemCallError) {
         var request = NetlinkRequest(type: NetlinkConstant.newLink,
                                      flags: NetlinkConstant.create | NetlinkConstant.exclusive)
         request.appendLinkHeader()
         request.appendAttribute(NetlinkConstant.linkName, string: name)
+        request.appendAttribute(NetlinkConstant.linkAddress, mac)
         if let mtu { request.appendAttribute(NetlinkConstant.linkMTU, uint32: mtu) }
         request.beginNested(NetlinkConstant.linkInfo | NetlinkConstant.nested)
         request.appendAttribute(NetlinkConstant.infoKind, string: "bridge")

@@ -12,6 +12,7 @@ struct Swiftcompose: AsyncParsableCommand {
         version: SwiftcomposeVersion.current,
         subcommands: [
             VersionCommand.self,
+            NetworkCommand.self,
         ]
     )
 

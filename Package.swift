@@ -16,7 +16,7 @@ let package = Package(
         // The compose file → Project value. Knows nothing of containers.
         .target(
             name: "ComposeModel",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["SystemSupport", .product(name: "Yams", package: "Yams")]
         ),
 
         // System libraries the engine links (installed by scripts/setup).

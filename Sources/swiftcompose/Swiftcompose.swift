@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Swiftcompose: AsyncParsableCommand {
@@ -11,12 +12,26 @@ struct Swiftcompose: AsyncParsableCommand {
             """,
         version: SwiftcomposeVersion.current,
         subcommands: [
+            ConfigCommand.self,
             VersionCommand.self,
             NetworkCommand.self,
         ]
     )
 
     static func main() async {
-        await main(GlobalArgumentOrder.reorder(Array(CommandLine.arguments.dropFirst())))
+        let arguments = GlobalArgumentOrder.reorder(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("\(failure.message)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch {
+            exit(withError: error)
+        }
     }
 }

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "swiftcompose", targets: ["swiftcompose"]),
         .executable(name: "swiftcompose-netd", targets: ["swiftcompose-netd"]),
+        .executable(name: "swiftcompose-monitor", targets: ["swiftcompose-monitor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,10 +42,22 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
 
+        // Everything between clone and exec of a container process (no Swift runs there).
+        .target(name: "CRuntime"),
+
+        // The per-container monitor (parent of the container's process): log, exit status,
+        // restarts, healthchecks, control socket. Foundation-free to stay under 4 MiB RSS.
+        .target(name: "Monitor", dependencies: ["SystemSupport", "CRuntime"]),
+        .executableTarget(
+            name: "swiftcompose-monitor",
+            dependencies: ["Monitor"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
+        ),
+
         // The container engine as a library. Knows nothing of compose files.
         .target(
             name: "Engine",
-            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CZlib", "CSeccomp", "CCap"]
+            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CZlib", "CSeccomp", "CCap", "Monitor"]
         ),
 
         // Project + engine state → plan → actions.
@@ -64,7 +77,7 @@ let package = Package(
 
         .testTarget(name: "ComposeModelTests", dependencies: ["ComposeModel"], resources: [.copy("Corpus")]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "SystemSupport", "NetworkServices"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "SystemSupport", "NetworkServices", "Monitor"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ComposeModel", "Engine"]),
     ]
 )

@@ -1,0 +1,35 @@
+import Glibc
+import SystemSupport
+
+/// Runs blocking work (waiting on a monitor's socket, following a log) on a thread of its
+/// own, so an orchestrator awaiting many containers never starves Swift's small
+/// cooperative pool (two threads on a two-core machine).
+enum BlockingCall {
+    private final class Job: @unchecked Sendable {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws(EngineError) -> T) async throws(EngineError) -> T {
+        let result: Result<T, EngineError> = await withCheckedContinuation { continuation in
+            let job = Job {
+                do throws(EngineError) { continuation.resume(returning: .success(try body())) } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+            var thread = pthread_t()
+            let started = pthread_create(&thread, nil, { raw in
+                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+                job.body()
+                return nil
+            }, Unmanaged.passRetained(job).toOpaque())
+            if started == 0 {
+                pthread_detach(thread)
+            } else {
+                Unmanaged.passUnretained(job).release()
+                job.body()
+            }
+        }
+        return try result.get()
+    }
+}

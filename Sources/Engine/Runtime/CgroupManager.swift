@@ -1,0 +1,181 @@
+import Glibc
+import SystemSupport
+
+/// One cgroup per container (`swiftcompose/<id>` in each hierarchy): created with its
+/// limits before start, frozen for pause, read for stats, removed with the container.
+public struct CgroupManager: Sendable {
+    public let hierarchy: CgroupHierarchy
+    public let id: String
+    static let parent = "swiftcompose"
+
+    public init(hierarchy: CgroupHierarchy, id: String) {
+        self.hierarchy = hierarchy
+        self.id = id
+    }
+
+    /// Every directory of this container's cgroup (one per v1 mount, or one on v2).
+    public var directories: [String] {
+        switch hierarchy.version {
+        case .v2: return ["\(hierarchy.root)/\(CgroupManager.parent)/\(id)"]
+        case .v1: return hierarchy.v1Mounts.map { "\($0.path)/\(CgroupManager.parent)/\(id)" }
+        }
+    }
+
+    func directory(for controller: String) -> String? {
+        switch hierarchy.version {
+        case .v2: return directories.first
+        case .v1: return hierarchy.mount(for: controller).map { "\($0.path)/\(CgroupManager.parent)/\(id)" }
+        }
+    }
+
+    public var procsFiles: [String] { directories.map { $0 + "/cgroup.procs" } }
+
+    /// Where the kernel counts OOM kills of this cgroup (line `oom_kill N`).
+    public var oomCounter: String? {
+        switch hierarchy.version {
+        case .v2: return directories.first.map { $0 + "/memory.events" }
+        case .v1: return directory(for: "memory").map { $0 + "/memory.oom_control" }
+        }
+    }
+
+    private func write(_ value: String, _ file: String, controller: String) throws(EngineError) {
+        guard let directory = directory(for: controller) else { return }
+        let path = directory + "/" + file
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw EngineError(.system, "cannot set \(file)", cause: SystemCallError("open", path)) }
+        defer { close(fd) }
+        let written = Array(value.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if written < 0 {
+            throw EngineError(.invalidArgument, "the kernel refused \(file) = \(value)", cause: SystemCallError("write", path))
+        }
+    }
+
+    func read(_ file: String, controller: String) -> String? {
+        guard let directory = directory(for: controller),
+              let bytes = (try? AtomicFile.read(directory + "/" + file)) ?? nil else { return nil }
+        return String(decoding: bytes, as: UTF8.self).trimmed(of: " \n")
+    }
+
+    /// Creates the cgroup and applies the limits.
+    public func create(_ resources: ContainerSpec.Resources, devices: [LaunchDevice]) throws(EngineError) {
+        switch hierarchy.version {
+        case .v2:
+            let parent = "\(hierarchy.root)/\(CgroupManager.parent)"
+            do { try makeDirectories(parent) } catch { throw EngineError(.system, "cannot create cgroup \(parent)", cause: error) }
+            let available = ((try? AtomicFile.read(hierarchy.root + "/cgroup.controllers")) ?? nil)
+                .map { String(decoding: $0, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }) } ?? []
+            let enable = available.filter { ["cpu", "cpuset", "memory", "pids", "io"].contains(String($0)) }
+                .map { "+" + $0 }.joined(separator: " ")
+            for directory in [hierarchy.root, parent] {
+                let fd = open(directory + "/cgroup.subtree_control", O_WRONLY | O_CLOEXEC)
+                if fd >= 0 { _ = Array(enable.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }; close(fd) }
+            }
+        case .v1:
+            for mount in hierarchy.v1Mounts {
+                let parent = "\(mount.path)/\(CgroupManager.parent)"
+                if mkdir(parent, 0o755) == 0, mount.controllers.contains("cpuset") {
+                    copyCpuset(from: mount.path, to: parent)
+                }
+            }
+        }
+        for directory in directories {
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+                throw EngineError(.system, "cannot create the container's cgroup", cause: SystemCallError("mkdir", directory))
+            }
+        }
+        if hierarchy.version == .v1, let cpuset = hierarchy.mount(for: "cpuset") {
+            copyCpuset(from: "\(cpuset.path)/\(CgroupManager.parent)", to: directories.first { $0.hasPrefix(cpuset.path + "/") }!)
+        }
+        try applyLimits(resources)
+        if hierarchy.version == .v1 { try applyDeviceRules(devices) }
+    }
+
+    /// A new v1 cpuset cgroup starts empty; it inherits its parent's CPUs and memory nodes.
+    private func copyCpuset(from source: String, to destination: String) {
+        for file in ["cpuset.cpus", "cpuset.mems"] {
+            guard let value = (try? AtomicFile.read(source + "/" + file)) ?? nil, value.count > 1 else { continue }
+            let fd = open(destination + "/" + file, O_WRONLY | O_CLOEXEC)
+            if fd >= 0 { _ = value.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }; close(fd) }
+        }
+    }
+
+    public func applyLimits(_ r: ContainerSpec.Resources) throws(EngineError) {
+        switch hierarchy.version {
+        case .v1:
+            if let memory = r.memory {
+                try write(String(memory), "memory.limit_in_bytes", controller: "memory")
+                // Without --memory-swap Docker allows as much swap as memory.
+                let swap = r.memorySwap ?? memory * 2
+                if directory(for: "memory").map({ access($0 + "/memory.memsw.limit_in_bytes", F_OK) == 0 }) ?? false {
+                    try write(swap < 0 ? "-1" : String(swap), "memory.memsw.limit_in_bytes", controller: "memory")
+                }
+            }
+            if let reservation = r.memoryReservation { try write(String(reservation), "memory.soft_limit_in_bytes", controller: "memory") }
+            if let cpus = r.nanoCPUs {
+                try write("100000", "cpu.cfs_period_us", controller: "cpu")
+                try write(String(cpus / 10_000), "cpu.cfs_quota_us", controller: "cpu")
+            }
+            if let shares = r.cpuShares { try write(String(shares), "cpu.shares", controller: "cpu") }
+            if let cpus = r.cpusetCPUs { try write(cpus, "cpuset.cpus", controller: "cpuset") }
+            if let mems = r.cpusetMems { try write(mems, "cpuset.mems", controller: "cpuset") }
+            if let pids = r.pidsLimit { try write(pids <= 0 ? "max" : String(pids), "pids.max", controller: "pids") }
+        case .v2:
+            if let memory = r.memory {
+                try write(String(memory), "memory.max", controller: "memory")
+                if let swap = r.memorySwap { try write(swap < 0 ? "max" : String(max(0, swap - memory)), "memory.swap.max", controller: "memory") }
+            }
+            if let reservation = r.memoryReservation { try write(String(reservation), "memory.low", controller: "memory") }
+            if let cpus = r.nanoCPUs { try write("\(cpus / 10_000) 100000", "cpu.max", controller: "cpu") }
+            if let shares = r.cpuShares { try write(String(1 + ((max(2, shares) - 2) * 9999) / 262142), "cpu.weight", controller: "cpu") }
+            if let cpus = r.cpusetCPUs { try write(cpus, "cpuset.cpus", controller: "cpuset") }
+            if let mems = r.cpusetMems { try write(mems, "cpuset.mems", controller: "cpuset") }
+            if let pids = r.pidsLimit { try write(pids <= 0 ? "max" : String(pids), "pids.max", controller: "pids") }
+        }
+    }
+
+    /// v1 devices controller: deny all, then allow what Docker allows plus the container's devices.
+    private func applyDeviceRules(_ devices: [LaunchDevice]) throws(EngineError) {
+        guard directory(for: "devices") != nil else { return }
+        try write("a", "devices.deny", controller: "devices")
+        var rules = ["c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+                     "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"]
+        for device in devices {
+            let kind = device.mode & UInt32(S_IFMT) == UInt32(S_IFBLK) ? "b" : "c"
+            rules.append("\(kind) \(device.major):\(device.minor) rwm")
+        }
+        for rule in rules { try write(rule, "devices.allow", controller: "devices") }
+    }
+
+    /// Pause/unpause through the freezer.
+    public func freeze(_ frozen: Bool) throws(EngineError) {
+        switch hierarchy.version {
+        case .v1: try write(frozen ? "FROZEN" : "THAWED", "freezer.state", controller: "freezer")
+        case .v2: try write(frozen ? "1" : "0", "cgroup.freeze", controller: "memory")
+        }
+    }
+
+    public var isFrozen: Bool {
+        switch hierarchy.version {
+        case .v1: return read("freezer.state", controller: "freezer") == "FROZEN"
+        case .v2: return read("cgroup.freeze", controller: "memory") == "1"
+        }
+    }
+
+    /// Pids of every process in the container.
+    public func processes() -> [Int32] {
+        let controller = hierarchy.version == .v1 ? "pids" : "memory"
+        return (read("cgroup.procs", controller: controller) ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    /// Kills what is left and removes every directory (retrying while processes exit).
+    public func remove() {
+        for pid in processes() { kill(pid, SIGKILL) }
+        if isFrozen { try? freeze(false) }
+        for directory in directories {
+            for _ in 0..<100 {
+                if rmdir(directory) == 0 || errno == ENOENT { break }
+                usleep(10_000)
+            }
+        }
+    }
+}

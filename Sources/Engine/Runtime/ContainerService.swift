@@ -1,0 +1,230 @@
+import CRuntime
+import FoundationEssentials
+import Glibc
+import Monitor
+import SystemSupport
+
+/// The engine's containers: create, start, stop, kill, remove, list, inspect, wait, …
+/// Each running container is supervised by its own monitor process, so nothing here has
+/// to stay alive for a container to keep running.
+public struct ContainerService: Sendable {
+    public let state: StateRoot
+    let store: ContainerStore
+    let hierarchy: CgroupHierarchy
+
+    public init(state: StateRoot) {
+        self.state = state
+        store = ContainerStore(state: state)
+        hierarchy = CgroupHierarchy.detect()
+    }
+
+    func cgroups(_ id: String) -> CgroupManager { CgroupManager(hierarchy: hierarchy, id: id) }
+
+    // MARK: create
+
+    /// Records a new container from `spec` on `image`'s rootfs. Nothing runs yet.
+    public func create(_ spec: ContainerSpec, image: ContainerImage) async throws(EngineError) -> ContainerRecord {
+        let id = ContainerStore.newID()
+        _ = try LaunchConfigBuilder.arguments(spec: spec, image: image.config)
+        if let name = spec.name, !ContainerNames.isValid(name) {
+            throw EngineError(.invalidArgument, "invalid container name \"\(name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        }
+        return try store.locked { () throws(EngineError) -> ContainerRecord in
+            let existing = store.all()
+            let name = spec.name ?? ContainerNames.generate(taken: Set(existing.map(\.name)))
+            if let clash = existing.first(where: { $0.name == name }) {
+                throw EngineError(.conflict, "the container name \"/\(name)\" is already in use by container \"\(clash.id)\"; "
+                    + "remove (or rename) that container to be able to reuse that name")
+            }
+            let record = ContainerRecord(
+                id: id, name: name, created: Timestamp.now(), spec: spec, imageReference: image.reference,
+                imageID: image.id, imageConfig: image.config, rootfs: image.rootfs,
+                hostname: spec.hostname ?? String(id.prefix(12)))
+            try store.write(record)
+            return record
+        }
+    }
+
+    // MARK: start
+
+    /// Starts a created or stopped container in the background (`docker start`, `run -d`).
+    public func start(_ reference: String) async throws(EngineError) {
+        let record = try store.resolve(reference)
+        switch try prepareStart(record, hold: false) {
+        case .started: return
+        case .listening: return
+        case .failed(let code, let message): throw StartFailure(code: code, message: message).error
+        }
+    }
+
+    /// Starts a container with this caller attached to its streams from the first byte
+    /// (`docker run` without -d, `start -a`).
+    public func startAttached(_ reference: String) async throws(EngineError) -> AttachSession {
+        let record = try store.resolve(reference)
+        let paths = store.paths(record.id)
+        switch try prepareStart(record, hold: true) {
+        case .failed(let code, let message): throw StartFailure(code: code, message: message).error
+        case .started, .listening: break
+        }
+        guard let fd = MonitorClient(socket: paths.controlSocket).open("attach start") else {
+            throw EngineError(.system, "the monitor of container \(record.name) is not answering")
+        }
+        return AttachSession(fd: fd)
+    }
+
+    private func prepareStart(_ record: ContainerRecord, hold: Bool) throws(EngineError) -> MonitorLauncher.Handshake {
+        let paths = store.paths(record.id)
+        let current = try info(record)
+        if current.isRunning || current.status == .restarting {
+            throw EngineError(.conflict, "container \(record.name) is already running")
+        }
+        let manager = cgroups(record.id)
+        let devices = try LaunchConfigBuilder(record: record, paths: paths, cgroups: manager).build().devices
+        try manager.create(record.spec.resources, devices: devices)
+        let config = try LaunchConfigBuilder(record: record, paths: paths, cgroups: manager).build()
+        do {
+            try makeDirectories(state.runPath("c"))
+            try AtomicFile.write(config.json.serialized, to: paths.launch, mode: 0o600)
+            var fresh = ContainerRunState()
+            fresh.restartCount = current.run.restartCount
+            try fresh.write(directory: paths.directory)
+        } catch {
+            throw EngineError(.system, "cannot prepare container \(record.name)", cause: error)
+        }
+        return try MonitorLauncher.launch(configPath: paths.launch, hold: hold)
+    }
+
+    // MARK: stop, kill, wait
+
+    /// Stops with the stop signal, then SIGKILL after `timeout` seconds (default: the spec's grace).
+    public func stop(_ reference: String, timeout: Int? = nil, signal: String? = nil) async throws(EngineError) {
+        let record = try store.resolve(reference)
+        let current = try info(record)
+        guard current.isRunning || current.status == .restarting else { return }
+        if current.status == .paused { try cgroups(record.id).freeze(false) }
+        let stopSignal = try SignalNames.number(signal ?? record.spec.stopSignal ?? record.imageConfig.stopSignal ?? "SIGTERM")
+        let seconds = timeout ?? record.spec.stopGracePeriod ?? 10
+        let client = MonitorClient(socket: store.paths(record.id).controlSocket)
+        _ = try await BlockingCall.run { () throws(EngineError) -> Int? in client.awaitExit("stop \(stopSignal) \(seconds)") }
+    }
+
+    public func kill(_ reference: String, signal: String = "SIGKILL") async throws(EngineError) {
+        let record = try store.resolve(reference)
+        let number = try SignalNames.number(signal)
+        guard try info(record).isRunning else {
+            throw EngineError(.conflict, "cannot kill container \(record.name): it is not running")
+        }
+        guard let (type, message) = MonitorClient(socket: store.paths(record.id).controlSocket).request("kill \(number)") else {
+            throw EngineError(.system, "the monitor of container \(record.name) is not answering")
+        }
+        if type == .error { throw EngineError(.conflict, message) }
+    }
+
+    /// Blocks until the container is not running; returns its exit code.
+    public func wait(_ reference: String) async throws(EngineError) -> Int {
+        let record = try store.resolve(reference)
+        let paths = store.paths(record.id)
+        let client = MonitorClient(socket: paths.controlSocket)
+        return try await BlockingCall.run { () throws(EngineError) -> Int in
+            while true {
+                let run = ContainerRunState.read(directory: paths.directory)
+                if run.status != .running && run.status != .restarting { return run.exitCode }
+                if let code = client.awaitExit("wait") { return code }
+                // No monitor: the state file is final (or the monitor died; report what it recorded).
+                let after = ContainerRunState.read(directory: paths.directory)
+                if !MonitorLiveness.isAlive(after.monitorPid) { return after.exitCode }
+                usleep(10_000)
+            }
+        }
+    }
+
+    // MARK: remove
+
+    /// Removes a container: its monitor, processes, cgroups, files and socket.
+    public func remove(_ reference: String, force: Bool = false) async throws(EngineError) {
+        let record = try store.resolve(reference)
+        let current = try info(record)
+        if current.isRunning || current.status == .restarting {
+            guard force else {
+                throw EngineError(.conflict, "cannot remove container \(record.name): container is running; "
+                    + "stop the container before removing it or force remove (-f)")
+            }
+            if current.status == .paused { try? cgroups(record.id).freeze(false) }
+            let client = MonitorClient(socket: store.paths(record.id).controlSocket)
+            _ = try await BlockingCall.run { () throws(EngineError) -> Int? in client.awaitExit("stop 9 0") }
+        }
+        try store.locked { () throws(EngineError) in
+            let paths = store.paths(record.id)
+            let run = ContainerRunState.read(directory: paths.directory)
+            if MonitorLiveness.isAlive(run.monitorPid) { Glibc.kill(run.monitorPid, SIGKILL) }
+            cgroups(record.id).remove()
+            unlink(paths.controlSocket)
+            _ = cr_remove_tree(paths.directory)
+        }
+    }
+
+    // MARK: list, inspect
+
+    /// Every container (running only unless `all`), read in one scan.
+    public func list(all: Bool = true) async throws(EngineError) -> [ContainerInfo] {
+        var result: [ContainerInfo] = []
+        for record in store.all() {
+            let item = try info(record)
+            if all || item.isRunning || item.status == .restarting { result.append(item) }
+        }
+        return result.sorted { $0.record.created > $1.record.created }
+    }
+
+    public func inspect(_ reference: String) async throws(EngineError) -> ContainerInfo {
+        try info(try store.resolve(reference))
+    }
+
+    func info(_ record: ContainerRecord) throws(EngineError) -> ContainerInfo {
+        let run = ContainerRunState.read(directory: store.paths(record.id).directory)
+        var status: ContainerInfo.Status
+        var lost = false
+        switch run.status {
+        case .created: status = .created
+        case .exited: status = .exited
+        case .dead: status = .dead
+        case .running, .restarting:
+            if !MonitorLiveness.isAlive(run.monitorPid) {
+                status = .dead
+                lost = true
+            } else if run.status == .restarting {
+                status = .restarting
+            } else {
+                status = cgroups(record.id).isFrozen ? .paused : .running
+            }
+        }
+        return ContainerInfo(record: record, run: run, status: status, monitorLost: lost)
+    }
+}
+
+/// A start failure with Docker's exit code (125 setup, 126 cannot invoke, 127 not found).
+public struct StartFailure: Sendable {
+    public let code: Int32
+    public let message: String
+
+    public var error: EngineError {
+        EngineError(code == 127 ? .notFound : code == 126 ? .invalidArgument : .system, message,
+                    cause: ExitStatus(code: code))
+    }
+}
+
+/// The exit status an error maps to (attached as an EngineError's cause).
+public struct ExitStatus: Error, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public var description: String { "exit status \(code)" }
+}
+
+enum MonitorLiveness {
+    /// True when `pid` is a live swiftcompose-monitor (not a recycled pid).
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard pid > 0, Glibc.kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let bytes = (try? AtomicFile.read("/proc/\(pid)/cmdline")) ?? nil else { return false }
+        let status = ((try? AtomicFile.read("/proc/\(pid)/stat")) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        if let close = status.lastIndex(of: ")"), status[status.index(close, offsetBy: 2)...].hasPrefix("Z") { return false }
+        return String(decoding: bytes, as: UTF8.self).contains("swiftcompose-monitor")
+    }
+}

@@ -1,0 +1,193 @@
+import CRuntime
+import Glibc
+import SystemSupport
+
+/// The per-container monitor: parent of the container's process, keeper of its log and
+/// exit status, executor of its restart policy and healthcheck, and server of its control
+/// socket. Single-threaded: one poll loop over the container's output, the socket's
+/// clients, a signalfd for SIGCHLD, and timers.
+public final class Supervisor {
+    let config: LaunchConfig
+    var state: ContainerRunState
+    let log: JSONLogWriter?
+    var restart: RestartDecision
+    var health: HealthTracker?
+
+    var listener: Int32 = -1
+    var signalFD: Int32 = -1
+    var clients: [Int32: Client] = [:]
+    /// Output sources: fd → (owner, stream name). Owner 0 is the container's main process.
+    var outputs: [Int32: (owner: pid_t, stream: ControlFrame)] = [:]
+
+    var mainPid: pid_t = 0
+    var mainStdin: Int32 = -1
+    var mainTerminal: Int32 = -1
+    var startedMonotonic: Int64 = 0
+    var oomCountAtStart = 0
+    var killDeadline: Int64?
+    var restartAt: Int64?
+    var holdUntil: Int64?
+    var nextProbe: Int64?
+    var probe: Probe?
+    /// Exec'd processes: pid → the client that asked (its terminal, if any).
+    var execs: [pid_t: ExecSession] = [:]
+    var finished = false
+
+    struct Probe {
+        var pid: pid_t
+        var output: Int32
+        var collected: [UInt8] = []
+        var start: Int64
+        var deadline: Int64
+    }
+
+    struct ExecSession {
+        var client: Int32
+        var stdin: Int32
+        var terminal: Int32
+    }
+
+    public init(config: LaunchConfig) {
+        self.config = config
+        state = ContainerRunState.read(directory: config.directory)
+        log = config.logPath.map { JSONLogWriter(path: $0, maxSize: config.logMaxSize, maxFiles: config.logMaxFiles) }
+        restart = RestartDecision(policy: config.restartPolicy, maxRetries: config.restartMaxRetries)
+        health = config.healthcheck.map(HealthTracker.init(check:))
+    }
+
+    /// Runs until the container has stopped for good. `handshake` (if ≥ 0) receives one
+    /// line: `started <pid>`, `failed <code> <message>` or, with `hold`, `listening`.
+    public func run(handshake: Int32, hold: Bool) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        cr_become_subreaper()
+        signalFD = cr_child_signal_fd()
+        state.monitorPid = getpid()
+        state.stoppedByUser = false
+        do {
+            listener = try ControlListener.listen(config.controlSocket)
+        } catch {
+            report(handshake, "failed 125 cannot listen on \(config.controlSocket): \(error)")
+            return 125
+        }
+        if hold {
+            holdUntil = Timestamp.monotonic() + 10_000_000_000
+            report(handshake, "listening")
+        } else {
+            let result = startContainer()
+            switch result {
+            case .started(let pid): report(handshake, "started \(pid)")
+            case .failed(let code, let message): report(handshake, "failed \(code) \(message)")
+            }
+        }
+        while !finished { pollOnce() }
+        shutDown()
+        return 0
+    }
+
+    private func report(_ fd: Int32, _ line: String) {
+        guard fd >= 0 else { return }
+        _ = ControlIO.writeAll(fd, Array((line + "\n").utf8))
+        close(fd)
+    }
+
+    func saveState() {
+        try? state.write(directory: config.directory)
+    }
+
+    /// Starts (or restarts) the container's main process.
+    @discardableResult
+    func startContainer() -> LaunchResult {
+        holdUntil = nil
+        restartAt = nil
+        var streams = StandardStreams()
+        var childEnds: [Int32] = []
+        if config.process.tty {
+            guard let (master, slave) = Terminal.open() else {
+                return recordStartFailure(code: 125, message: "cannot allocate a terminal: \(String(cString: strerror(errno)))")
+            }
+            streams = StandardStreams(input: slave, output: slave, error: slave)
+            childEnds = [slave]
+            mainTerminal = master
+            mainStdin = config.process.openStdin ? master : -1
+            outputs[master] = (0, .stdout)
+        } else {
+            var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
+            cr_pipe(&out)
+            cr_pipe(&err)
+            outputs[out[0]] = (0, .stdout)
+            outputs[err[0]] = (0, .stderr)
+            streams.output = out[1]
+            streams.error = err[1]
+            childEnds = [out[1], err[1]]
+            if config.process.openStdin {
+                var input: [Int32] = [-1, -1]
+                cr_pipe(&input)
+                streams.input = input[0]
+                mainStdin = input[1]
+                childEnds.append(input[0])
+            } else {
+                streams.input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+                childEnds.append(streams.input)
+            }
+        }
+        oomCountAtStart = readOOMCount()
+        let result = ProcessLauncher.spawn(config, streams: streams)
+        childEnds.forEach { close($0) }
+        switch result {
+        case .started(let pid):
+            mainPid = pid
+            startedMonotonic = Timestamp.monotonic()
+            state.status = .running
+            state.pid = pid
+            state.startedAt = Timestamp.now()
+            state.finishedAt = 0
+            state.exitCode = 0
+            state.oomKilled = false
+            state.error = ""
+            if var tracker = health {
+                tracker.containerStarted(at: startedMonotonic)
+                health = tracker
+                state.health = tracker.status
+                state.failingStreak = 0
+                nextProbe = tracker.nextProbe(after: startedMonotonic)
+            }
+            saveState()
+            for (fd, client) in clients where client.attached {
+                ControlIO.send(fd, .started, String(pid))
+            }
+        case .failed(let code, let message):
+            // Output pipes of a process that never ran: drop them.
+            for (fd, source) in outputs where source.owner == 0 { close(fd); outputs[fd] = nil }
+            if mainStdin >= 0, mainStdin != mainTerminal { close(mainStdin) }
+            mainStdin = -1
+            mainTerminal = -1
+            return recordStartFailure(code: code, message: message)
+        }
+        return result
+    }
+
+    private func recordStartFailure(code: Int32, message: String) -> LaunchResult {
+        state.status = .exited
+        state.pid = 0
+        state.exitCode = Int(code)
+        state.error = message
+        state.finishedAt = Timestamp.now()
+        saveState()
+        for (fd, client) in clients where client.attached || client.waiting {
+            if client.attached { ControlIO.send(fd, .error, "\(code) \(message)") }
+            ControlIO.send(fd, .exit, String(code))
+            dropClient(fd)
+        }
+        finished = true
+        return .failed(code: code, message: message)
+    }
+
+    func readOOMCount() -> Int {
+        guard let path = config.oomCounter, let bytes = (try? AtomicFile.read(path)) ?? nil else { return 0 }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, fields[0] == "oom_kill" { return Int(fields[1]) ?? 0 }
+        }
+        return 0
+    }
+}

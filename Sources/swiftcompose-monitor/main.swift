@@ -1,0 +1,44 @@
+import Glibc
+import Monitor
+
+// swiftcompose-monitor --config <launch.json> [--hold] [--handshake-fd N]
+// Started by the engine for each running container; detaches itself (a second fork and
+// setsid) so the CLI that started it can exit — or be killed — without touching it.
+
+func complain(_ message: String) {
+    let line = Array("swiftcompose-monitor: \(message)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+var configPath: String?
+var hold = false
+var handshake: Int32 = -1
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--config": configPath = arguments.next()
+    case "--hold": hold = true
+    case "--handshake-fd": handshake = Int32(arguments.next() ?? "") ?? -1
+    default:
+        complain("unknown argument \(argument)")
+        exit(2)
+    }
+}
+guard let configPath else {
+    complain("usage: swiftcompose-monitor --config <launch.json> [--hold] [--handshake-fd N]")
+    exit(2)
+}
+let config: LaunchConfig
+do { config = try LaunchConfig.read(configPath) } catch {
+    complain("\(error)")
+    exit(125)
+}
+// Detach: the starter reaps the intermediate process at once; the monitor is reparented.
+let first = fork()
+if first < 0 { exit(125) }
+if first > 0 { _exit(0) }
+setsid()
+let null = open("/dev/null", O_RDWR)
+if null >= 0 { dup2(null, 0); dup2(null, 1); dup2(null, 2); if null > 2 { close(null) } }
+if handshake >= 0 { _ = fcntl(handshake, F_SETFD, FD_CLOEXEC) }
+exit(Supervisor(config: config).run(handshake: handshake, hold: hold))

@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "swiftcompose",
             dependencies: [
-                "ComposeModel", "Engine", "Orchestrator",
+                "ComposeModel", "Engine", "Orchestrator", "Monitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -102,6 +102,7 @@ static _Noreturn void exec_program(int error_fd, const struct cr_process *p) {
         int err = errno;
         if (err == ENOENT || err == ENOTDIR)
             cr_fail(error_fd, CR_EXIT_NOT_FOUND, 0, "exec: \"%s\": no such file or directory", name);
+        if (err == EACCES) cr_fail(error_fd, CR_EXIT_CANNOT_INVOKE, 0, "exec: \"%s\": permission denied", name);
         cr_fail(error_fd, CR_EXIT_CANNOT_INVOKE, err, "exec: \"%s\"", name);
     }
     const char *search = path_of(p->envp);

@@ -15,6 +15,7 @@ struct Swiftcompose: AsyncParsableCommand {
             ConfigCommand.self,
             VersionCommand.self,
             NetworkCommand.self,
+            ContainerCommand.self,
         ]
     )
 

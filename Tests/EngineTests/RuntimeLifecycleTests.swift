@@ -1,21 +1,150 @@
 import Foundation
 import Monitor
+import SystemSupport
 import Testing
 @testable import Engine
 
 @Suite("RuntimeLifecycle", .serialized)
 struct RuntimeLifecycleTests {
     @Test func echoRunsAsPidOneWithItsOwnHostname() async throws {
-        let bed = try RuntimeTestBed()
-        defer { Task { await bed.cleanUp() } }
-        var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "echo pid=$$; hostname; echo oops >&2; exit 3"])
-        spec.hostname = "box1"
-        let result = try await bed.run(spec)
-        #expect(result.code == 3)
-        #expect(result.out == "pid=1\nbox1\n")
-        #expect(result.err == "oops\n")
-        let info = try await bed.service.inspect(result.id)
-        #expect(info.status == .exited)
-        #expect(info.run.exitCode == 3)
+        try await withRuntimeBed { bed in
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "echo pid=$$; hostname; echo oops >&2; exit 3"])
+            spec.hostname = "box1"
+            let result = try await bed.run(spec)
+            #expect(result.code == 3)
+            #expect(result.out == "pid=1\nbox1\n")
+            #expect(result.err == "oops\n")
+            let info = try await bed.service.inspect(result.id)
+            #expect(info.status == .exited)
+            #expect(info.run.exitCode == 3)
+        }
     }
+
+    @Test func startFailuresCarryDockersExitCodesAndOneLine() async throws {
+        try await withRuntimeBed { bed in
+            let missing = try await bed.run(ContainerSpec(image: "busybox", command: ["/app/run"]))
+            #expect(missing.code == 127)
+            #expect(missing.err == #"exec: "/app/run": no such file or directory"#)
+            let notInPath = try await bed.run(ContainerSpec(image: "busybox", command: ["nosuchcommand"]))
+            #expect(notInPath.code == 127)
+            #expect(notInPath.err == #"exec: "nosuchcommand": executable file not found in $PATH"#)
+            let notExecutable = try await bed.run(ContainerSpec(image: "busybox", command: ["/etc/passwd"]))
+            #expect(notExecutable.code == 126)
+            #expect(notExecutable.err == #"exec: "/etc/passwd": permission denied"#)
+            // Detached start reports the same failure as an error with the exit status.
+            let record = try await bed.service.create(ContainerSpec(image: "busybox", command: ["/app/run"]), image: bed.busybox())
+            await #expect(throws: EngineError.self) { try await bed.service.start(record.id) }
+            #expect(try await bed.service.inspect(record.id).run.exitCode == 127)
+        }
+    }
+
+    @Test func detachedContainerLogsStopsAndIsRemovedWithoutLeftovers() async throws {
+        try await withRuntimeBed { bed in
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "trap 'echo bye; exit 0' TERM; echo hello; sleep 0.2; echo warn >&2; while true; do sleep 0.1; done"])
+            spec.name = "web"
+            spec.labels = ["com.example.role": "test"]
+            let record = try await bed.service.create(spec, image: bed.busybox())
+            try await bed.service.start("web")
+            #expect(try await eventually { try await bed.service.list(all: false).contains { $0.id == record.id && $0.status == .running } })
+            #expect(try await eventually { await collectLogs(bed, "web").count == 2 })
+            let logs = await collectLogs(bed, "web")
+            #expect(logs.map(\.text) == ["hello\n", "warn\n"])
+            #expect(logs.map(\.stream) == ["stdout", "stderr"])
+            // The json-file format on disk, with nanosecond times.
+            let raw = try String(contentsOfFile: ContainerPaths(state: bed.state, id: record.id).log, encoding: .utf8)
+            #expect(raw.hasPrefix(#"{"log":"hello\n","stream":"stdout","time":"20"#))
+
+            let info = try await bed.service.inspect(record.id)
+            let pid = info.run.pid
+            let monitor = info.run.monitorPid
+            #expect(kill(pid, 0) == 0)
+            try await bed.service.stop("web", timeout: 5)
+            let stopped = try await bed.service.inspect("web")
+            #expect(stopped.status == .exited)
+            #expect(stopped.run.exitCode == 0)
+            #expect(await collectLogs(bed, "web").last?.text == "bye\n")
+            #expect(try await bed.service.wait("web") == 0)
+
+            let cgroups = CgroupManager(hierarchy: CgroupHierarchy.detect(), id: record.id).directories
+            try await bed.service.remove("web")
+            #expect(cgroups.allSatisfy { access($0, F_OK) != 0 })
+            #expect(access(ContainerPaths(state: bed.state, id: record.id).directory, F_OK) != 0)
+            #expect(access(ContainerPaths(state: bed.state, id: record.id).controlSocket, F_OK) != 0)
+            #expect(kill(pid, 0) != 0)
+            #expect(try await eventually { kill(monitor, 0) != 0 })
+            #expect(!(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(record.id))
+            #expect(try await bed.service.list(all: true).isEmpty)
+        }
+    }
+
+    @Test func forcedRemoveKillsARunningContainer() async throws {
+        try await withRuntimeBed { bed in
+            let record = try await bed.service.create(ContainerSpec(image: "busybox", command: ["sleep", "100"]), image: bed.busybox())
+            try await bed.service.start(record.id)
+            let pid = try await bed.service.inspect(record.id).run.pid
+            await #expect(throws: EngineError.self) { try await bed.service.remove(record.id) }
+            try await bed.service.remove(record.id, force: true)
+            #expect(kill(pid, 0) != 0)
+            #expect(try await bed.service.list().isEmpty)
+        }
+    }
+
+    @Test func killingTheCLIWithSigkillLeavesTheContainerRunning() async throws {
+        try await withRuntimeBed { bed in
+            let rootfs = try bed.busybox()
+            guard case .directory(let path) = rootfs.rootfs else { return }
+            let cli = URL(fileURLWithPath: MonitorLauncher.executable()).deletingLastPathComponent().appendingPathComponent("swiftcompose").path
+            let environment = ["SWIFTCOMPOSE_ROOT=\(bed.state.root)", "SWIFTCOMPOSE_RUN=\(bed.state.run)"]
+            let cliPid = try spawnProcess([cli, "container", "run", "--name", "survivor", "--rootfs", path, "sh", "-c", "echo up; sleep 100"],
+                                          environment: environment)
+            #expect(try await eventually { try await bed.service.list(all: false).contains { $0.name == "survivor" } })
+            kill(cliPid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(cliPid, &status, 0)
+            try await Task.sleep(nanoseconds: 200_000_000)
+            let listed = try await bed.service.list(all: false)
+            #expect(listed.first { $0.name == "survivor" }?.status == .running)
+            #expect(await collectLogs(bed, "survivor").map(\.text) == ["up\n"])
+            try await bed.service.kill("survivor")
+            #expect(try await bed.service.wait("survivor") == 137)
+        }
+    }
+
+    @Test func aDeadMonitorIsReported() async throws {
+        try await withRuntimeBed { bed in
+            let record = try await bed.service.create(ContainerSpec(image: "busybox", command: ["sleep", "100"]), image: bed.busybox())
+            try await bed.service.start(record.id)
+            let info = try await bed.service.inspect(record.id)
+            kill(info.run.monitorPid, SIGKILL)
+            #expect(try await eventually {
+                let now = try await bed.service.inspect(record.id)
+                return now.status == .dead && now.monitorLost
+            })
+            kill(info.run.pid, SIGKILL)
+        }
+    }
+}
+
+func collectLogs(_ bed: RuntimeTestBed, _ name: String) async -> [LogEntry] {
+    guard let stream = try? await bed.service.logs(name) else { return [] }
+    var result: [LogEntry] = []
+    for await entry in stream { result.append(entry) }
+    return result
+}
+
+/// posix_spawn with output to /dev/null; the caller reaps the pid.
+func spawnProcess(_ arguments: [String], environment: [String]) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup($0) } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    var pid: pid_t = 0
+    let result = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
+    guard result == 0 else { throw SystemCallError("posix_spawn", arguments[0], errno: result) }
+    return pid
 }

@@ -78,3 +78,13 @@ func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) as
     }
     return try await condition()
 }
+
+/// Runs `body` on a fresh test bed and removes everything it made, also when it fails.
+func withRuntimeBed(_ body: (RuntimeTestBed) async throws -> Void) async throws {
+    let bed = try RuntimeTestBed()
+    do { try await body(bed) } catch {
+        await bed.cleanUp()
+        throw error
+    }
+    await bed.cleanUp()
+}

@@ -1,12 +1,15 @@
-// swiftcompose-netd: the DNS server of one network. The engine starts it when it creates
-// the network and stops it when it removes it:
+// swiftcompose-netd: the network services of one network, in a process of its own.
 //
 //   swiftcompose-netd --network NAME --address GATEWAY --table PATH --pid-file PATH
 //                     [--port 53] [--resolv-conf /etc/resolv.conf]
+//                     [--publish HOST_IP:HOST_PORT:CONTAINER_IP:CONTAINER_PORT[/udp]]...
 //
-// It answers the names in the endpoint table at PATH (reloaded whenever it is replaced)
-// and forwards other names to the resolv.conf nameservers. The pid file is written once
-// both sockets are bound, which is what the engine waits for.
+// With --network it is the network's DNS server: it answers the names in the endpoint
+// table at PATH (reloaded whenever it is replaced) and forwards other names to the
+// resolv.conf nameservers. With --publish it serves published ports through the port
+// proxy (the engine's containers get theirs from their monitor; this serves ports without
+// one, and is what bench/network measures). The pid file is written once every socket is
+// bound, which is what the engine waits for.
 import Glibc
 import NetworkServices
 import SystemSupport
@@ -19,8 +22,6 @@ func fail(_ message: String) -> Never {
 
 // Descriptors the spawning process leaked (it may not mark them close-on-exec) would keep
 // its sockets and pipes open for as long as we run.
-closeInheritedDescriptors()
-
 func closeInheritedDescriptors() {
     guard let directory = opendir("/proc/self/fd") else { return }
     var leaked: [Int32] = []
@@ -33,27 +34,61 @@ func closeInheritedDescriptors() {
     for fd in leaked where fd != own { close(fd) }
 }
 
+/// "127.0.0.1:8080:172.18.0.2:80/tcp"
+func parseBinding(_ text: String) -> PortBinding? {
+    let parts = text.split(separator: "/")
+    let transport: PortBinding.Transport
+    switch parts.count == 2 ? String(parts[1]) : "tcp" {
+    case "tcp": transport = .tcp
+    case "udp": transport = .udp
+    default: return nil
+    }
+    let fields = parts[0].split(separator: ":")
+    guard fields.count == 4, let hostIP = IPv4Address(fields[0]), let hostPort = UInt16(fields[1]),
+          let containerIP = IPv4Address(fields[2]), let containerPort = UInt16(fields[3]) else { return nil }
+    return PortBinding(hostIP: hostIP, hostPort: hostPort, transport: transport, containerIP: containerIP, containerPort: containerPort)
+}
+
+closeInheritedDescriptors()
 var options: [String: String] = ["--port": "53", "--resolv-conf": "/etc/resolv.conf"]
+var published: [PortBinding] = []
 var arguments = CommandLine.arguments.dropFirst()
 while let name = arguments.popFirst() {
     guard name.hasPrefix("--"), let value = arguments.popFirst() else { fail("unexpected argument \(name)") }
-    options[name] = value
+    if name == "--publish" {
+        guard let binding = parseBinding(value) else { fail("--publish \(value): expected HOST_IP:HOST_PORT:CONTAINER_IP:CONTAINER_PORT[/udp]") }
+        published.append(binding)
+    } else {
+        options[name] = value
+    }
 }
-guard let network = options["--network"], let table = options["--table"], let pidFile = options["--pid-file"],
-      let address = options["--address"].flatMap({ IPv4Address($0) }), let port = options["--port"].flatMap({ UInt16($0) }) else {
-    fail("usage: swiftcompose-netd --network NAME --address IPV4 --table PATH --pid-file PATH [--port N] [--resolv-conf PATH]")
-}
+guard let pidFile = options["--pid-file"] else { fail("--pid-file is required") }
 
-let resolvConf = (try? AtomicFile.read(options["--resolv-conf"]!)).map { String(decoding: $0 ?? [], as: UTF8.self) } ?? ""
-// Our own address as upstream would loop queries back to us.
-let upstreams = Forwarder.nameservers(inResolvConf: resolvConf).filter { $0 != address }
-let names = LocalNames(network: network)
-do {
-    try EndpointTableWatcher.watch(table, into: names)
-    let server = try DNSServer(address: address, port: port, names: names, forwarder: Forwarder(upstreams: upstreams))
-    server.start()
-    try AtomicFile.write("\(getpid())\n", to: pidFile)
-} catch {
-    fail("cannot serve DNS for network \(network) on \(address):\(port): \(error)")
+if let network = options["--network"] {
+    guard let table = options["--table"], let address = options["--address"].flatMap({ IPv4Address($0) }),
+          let port = options["--port"].flatMap({ UInt16($0) }) else {
+        fail("usage: swiftcompose-netd --network NAME --address IPV4 --table PATH --pid-file PATH [--port N] [--resolv-conf PATH]")
+    }
+    let resolvConf = (try? AtomicFile.read(options["--resolv-conf"]!)).map { String(decoding: $0 ?? [], as: UTF8.self) } ?? ""
+    // Our own address as upstream would loop queries back to us.
+    let upstreams = Forwarder.nameservers(inResolvConf: resolvConf).filter { $0 != address }
+    let names = LocalNames(network: network)
+    do {
+        try EndpointTableWatcher.watch(table, into: names)
+        let server = try DNSServer(address: address, port: port, names: names, forwarder: Forwarder(upstreams: upstreams))
+        server.start()
+    } catch {
+        fail("cannot serve DNS for network \(network) on \(address):\(port): \(error)")
+    }
 }
-while true { pause() }
+let proxy: PortProxy?
+if published.isEmpty {
+    proxy = nil
+} else {
+    do { proxy = try PortProxy(bindings: published) } catch { fail(error.description) }
+    proxy?.start()
+}
+do { try AtomicFile.write("\(getpid())\n", to: pidFile) } catch { fail("cannot write \(pidFile): \(error)") }
+withExtendedLifetime(proxy) {
+    while true { pause() }
+}

@@ -22,8 +22,10 @@ enum {
     swiftcompose_epoll_out = 0x004,
     swiftcompose_epoll_error = 0x008,
     swiftcompose_epoll_hangup = 0x010,
+    swiftcompose_epoll_read_hangup = 0x2000,
 };
-enum { swiftcompose_epoll_add = 1, swiftcompose_epoll_delete = 2, swiftcompose_epoll_modify = 3 };
+#define swiftcompose_epoll_edge (1u << 31)
+enum { swiftcompose_epoll_add = 1, swiftcompose_epoll_delete = 2 };
 int swiftcompose_epoll_create(void);
 int swiftcompose_epoll_control(int epoll, int operation, int fd, unsigned int events);
 /// Waits for up to `capacity` events; fills `fds` and `events` pairwise, returns the count.

@@ -99,10 +99,6 @@ final class ProxyLoop: @unchecked Sendable {
         sources[fd] = source
     }
 
-    func modify(_ fd: Int32, events: UInt32) {
-        swiftcompose_epoll_control(epoll, Int32(swiftcompose_epoll_modify), fd, events)
-    }
-
     func unwatch(_ fd: Int32) {
         swiftcompose_epoll_control(epoll, Int32(swiftcompose_epoll_delete), fd, 0)
         sources[fd] = nil
@@ -124,8 +120,8 @@ final class ProxyLoop: @unchecked Sendable {
                 Glibc.close(client)
                 continue
             }
-            watch(client, events: 0, as: .connection(relay, clientSide: true))
-            watch(relay.server, events: EpollEvent.output, as: .connection(relay, clientSide: false))
+            watch(client, events: EpollEvent.edgeTriggeredStream, as: .connection(relay, clientSide: true))
+            watch(relay.server, events: EpollEvent.edgeTriggeredStream, as: .connection(relay, clientSide: false))
         }
     }
 }
@@ -134,4 +130,7 @@ enum EpollEvent {
     static let input = UInt32(swiftcompose_epoll_in)
     static let output = UInt32(swiftcompose_epoll_out)
     static let errorOrHangup = UInt32(swiftcompose_epoll_error | swiftcompose_epoll_hangup)
+    /// Readable, writable and peer-closed, reported on change only (EPOLLET).
+    static let edgeTriggeredStream = UInt32(swiftcompose_epoll_in | swiftcompose_epoll_out | swiftcompose_epoll_read_hangup)
+        | UInt32(swiftcompose_epoll_edge)
 }

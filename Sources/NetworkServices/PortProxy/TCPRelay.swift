@@ -28,7 +28,6 @@ final class TCPRelay {
     private var downstream: Direction
     private var connected = false
     private var finished = false
-    private var interest: (client: UInt32, server: UInt32) = (0, EpollEvent.output)
 
     init?(loop: ProxyLoop, client: Int32, target: PortBinding) {
         self.loop = loop
@@ -69,9 +68,10 @@ final class TCPRelay {
             guard failure == 0 else { return finish() }
             connected = true
         }
+        // Edge-triggered: each side is drained until the kernel says EAGAIN, so the next
+        // readiness change brings a new event and no interest ever needs changing.
         guard pump(&upstream), pump(&downstream) else { return finish() }
         if upstream.shutDown && downstream.shutDown { return finish() }
-        updateInterest()
     }
 
     /// Moves what it can from one side to the other; false on a broken connection.
@@ -98,15 +98,6 @@ final class TCPRelay {
                 return errno == EAGAIN
             }
         }
-    }
-
-    private func updateInterest() {
-        let input = EpollEvent.input, output = EpollEvent.output
-        let wanted = (client: (upstream.wantsInput ? input : 0) | (downstream.pending > 0 ? output : 0),
-                      server: (downstream.wantsInput ? input : 0) | (upstream.pending > 0 ? output : 0))
-        if wanted.client != interest.client { loop.modify(client, events: wanted.client) }
-        if wanted.server != interest.server { loop.modify(server, events: wanted.server) }
-        interest = wanted
     }
 
     /// Ends the relay: both sockets and pipes closed, the loop forgets it.

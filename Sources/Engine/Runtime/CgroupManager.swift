@@ -179,3 +179,25 @@ public struct CgroupManager: Sendable {
         }
     }
 }
+
+extension CgroupManager {
+    public func stats() -> ContainerStats {
+        switch hierarchy.version {
+        case .v1:
+            let limit = read("memory.limit_in_bytes", controller: "memory").flatMap { Int64($0) }
+            return ContainerStats(
+                memoryUsage: read("memory.usage_in_bytes", controller: "memory").flatMap { Int64($0) } ?? 0,
+                memoryLimit: limit.flatMap { $0 >= 0x7FFF_FFFF_FFFF_F000 ? nil : $0 },
+                cpuNanoseconds: read("cpuacct.usage", controller: "cpuacct").flatMap { Int64($0) } ?? 0,
+                pids: read("pids.current", controller: "pids").flatMap { Int($0) } ?? processes().count)
+        case .v2:
+            let usage = (read("cpu.stat", controller: "cpu") ?? "").split(separator: "\n")
+                .first { $0.hasPrefix("usage_usec ") }.flatMap { Int64($0.dropFirst(11)) } ?? 0
+            return ContainerStats(
+                memoryUsage: read("memory.current", controller: "memory").flatMap { Int64($0) } ?? 0,
+                memoryLimit: read("memory.max", controller: "memory").flatMap { Int64($0) },
+                cpuNanoseconds: usage * 1000,
+                pids: read("pids.current", controller: "pids").flatMap { Int($0) } ?? processes().count)
+        }
+    }
+}

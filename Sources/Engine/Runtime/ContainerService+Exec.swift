@@ -1,0 +1,61 @@
+import Glibc
+import Monitor
+import SystemSupport
+
+/// A process to start in a running container (`docker exec`).
+public struct ExecOptions: Sendable {
+    public var command: [String]
+    public var environment: [String: String] = [:]
+    public var user: String?
+    public var workingDir: String?
+    public var tty = false
+    public var interactive = false
+    public var privileged = false
+
+    public init(command: [String]) { self.command = command }
+}
+
+extension ContainerService {
+    /// Starts `options.command` in the running container; its streams come back through
+    /// the session (a pty when `tty`). The container's capabilities and seccomp apply.
+    public func exec(_ reference: String, options: ExecOptions) async throws(EngineError) -> AttachSession {
+        let record = try store.resolve(reference)
+        let current = try info(record)
+        guard current.status == .running else {
+            throw EngineError(.conflict, "container \(record.name) is not running" + (current.status == .paused ? " (it is paused; unpause it first)" : ""))
+        }
+        guard !options.command.isEmpty else { throw EngineError(.invalidArgument, "no command given to exec") }
+        let paths = store.paths(record.id)
+        let launch = try LaunchConfig.read(paths.launch)
+        var process = launch.process
+        process.arguments = options.command
+        process.tty = options.tty
+        process.openStdin = options.interactive
+        process.initProcess = false
+        if let dir = options.workingDir { process.workingDirectory = dir }
+        if let user = options.user {
+            // The running container's own files, seen through its root.
+            let root = RootfsReader(.directory("/proc/\(current.run.pid)/root"))
+            let resolved = try ResolvedUser.resolve(user, groupAdd: record.spec.groupAdd, passwd: root.read("/etc/passwd"),
+                                                    group: root.read("/etc/group"))
+            process.uid = resolved.uid
+            process.gid = resolved.gid
+            process.groups = resolved.groups
+        }
+        if options.privileged {
+            process.capabilities = Capabilities.bounding()
+            process.seccompProgram = nil
+        }
+        var environment = process.environment
+        for key in options.environment.keys.sorted() {
+            environment.removeAll { $0.hasPrefix(key + "=") }
+            environment.append("\(key)=\(options.environment[key]!)")
+        }
+        if options.tty, !environment.contains(where: { $0.hasPrefix("TERM=") }) { environment.append("TERM=xterm") }
+        process.environment = environment
+        guard let fd = MonitorClient(socket: paths.controlSocket).open("exec " + process.json.serialized) else {
+            throw EngineError(.system, "the monitor of container \(record.name) is not answering")
+        }
+        return AttachSession(fd: fd)
+    }
+}

@@ -59,3 +59,15 @@ extension ContainerService {
         return AttachSession(fd: fd)
     }
 }
+
+extension ContainerService {
+    /// Attaches to a running container's main process from now on (`docker attach`).
+    public func attach(_ reference: String) async throws(EngineError) -> AttachSession {
+        let record = try store.resolve(reference)
+        guard try info(record).isRunning else { throw EngineError(.conflict, "container \(record.name) is not running") }
+        guard let fd = MonitorClient(socket: store.paths(record.id).controlSocket).open("attach") else {
+            throw EngineError(.system, "the monitor of container \(record.name) is not answering")
+        }
+        return AttachSession(fd: fd)
+    }
+}

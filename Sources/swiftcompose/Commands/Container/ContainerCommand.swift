@@ -12,7 +12,9 @@ struct ContainerCommand: AsyncParsableCommand {
             ContainerRunCommand.self, ContainerCreateCommand.self, ContainerStartCommand.self,
             ContainerStopCommand.self, ContainerRestartCommand.self, ContainerKillCommand.self,
             ContainerRemoveCommand.self, ContainerListCommand.self, ContainerInspectCommand.self,
-            ContainerLogsCommand.self, ContainerWaitCommand.self,
+            ContainerLogsCommand.self, ContainerWaitCommand.self, ContainerExecCommand.self, ContainerAttachCommand.self,
+            ContainerTopCommand.self, ContainerStatsCommand.self, ContainerPauseCommand.self, ContainerUnpauseCommand.self,
+            ContainerRenameCommand.self, ContainerUpdateCommand.self, ContainerPruneCommand.self,
         ]
     )
 }

@@ -88,6 +88,6 @@ struct ContainerLogsCommand: AsyncParsableCommand {
                 let text = timestamps ? Timestamp.rfc3339(entry.time) + " " + entry.text : entry.text
                 FileHandle(fileDescriptor: entry.stream == "stderr" ? 2 : 1).write(Data(text.utf8))
             }
-        } catch let error as EngineError { failAndExit(error) }
+        } catch { failAndExit(error) }
     }
 }

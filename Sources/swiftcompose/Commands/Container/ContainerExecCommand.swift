@@ -1,0 +1,50 @@
+import ArgumentParser
+import Engine
+import Foundation
+import SystemSupport
+
+struct ContainerExecCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a command in a running container.")
+    @OptionGroup var engine: EngineOptions
+    @Flag(name: [.customShort("i"), .long], help: "Keep standard input open.") var interactive = false
+    @Flag(name: [.customShort("t"), .long], help: "Allocate a pseudo-terminal.") var tty = false
+    @Flag(name: [.customShort("d"), .long], help: "Run in the background.") var detach = false
+    @Option(name: [.customShort("e"), .long], help: "Set an environment variable (NAME=value).") var env: [String] = []
+    @Option(name: [.customShort("u"), .long], help: "User to run as: name|uid[:group|gid].") var user: String?
+    @Option(name: [.customShort("w"), .long], help: "Working directory inside the container.") var workdir: String?
+    @Flag(name: .long, help: "Give the process all capabilities and no seccomp filter.") var privileged = false
+    @Argument(help: "The container (name or id).") var container: String
+    @Argument(parsing: .captureForPassthrough, help: "COMMAND [ARG...].") var command: [String] = []
+
+    func run() async throws {
+        var options = ExecOptions(command: command)
+        options.tty = tty
+        options.interactive = interactive && !detach
+        options.user = user
+        options.workingDir = workdir
+        options.privileged = privileged
+        for entry in env {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            options.environment[parts[0]] = parts.count > 1 ? parts[1] : ProcessInfo.processInfo.environment[parts[0]] ?? ""
+        }
+        do {
+            let session = try await engine.service.exec(container, options: options)
+            if detach { return }
+            throw ExitCode(AttachedTerminal(session: session, tty: tty, interactive: options.interactive).pump())
+        } catch let error as EngineError { failAndExit(error) }
+    }
+}
+
+struct ContainerAttachCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "attach", abstract: "Attach to a running container's output (and input with -i).")
+    @OptionGroup var engine: EngineOptions
+    @Flag(name: [.customShort("i"), .long], help: "Send this terminal's input to the container.") var interactive = false
+    @Argument(help: "The container (name or id).") var container: String
+
+    func run() async throws {
+        do {
+            let session = try await engine.service.attach(container)
+            throw ExitCode(AttachedTerminal(session: session, tty: false, interactive: interactive).pump())
+        } catch let error as EngineError { failAndExit(error) }
+    }
+}

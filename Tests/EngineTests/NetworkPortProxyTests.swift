@@ -302,3 +302,58 @@ extension NetworkPortProxyTests {
         #expect(udpRoundTrip(port: proxy.bindings[1].hostPort, payload: Array("dns?".utf8)) == Array("dns?".utf8))
     }
 }
+
+extension NetworkPortProxyTests {
+    @Test(.enabled(if: runningAsRoot, "needs root for namespaces, bridges and nftables"), .timeLimit(.minutes(1)))
+    func kernelForwardingReachesAContainerFromLoopbackAndItsNetwork() throws {
+        let bed = try NetworkTestBed()
+        defer { bed.cleanUp() }
+        let network = try bed.manager.create(NetworkConfiguration(name: bed.name("dnat")))
+        let web = try bed.sandbox(bed.name("web"))
+        let client = try bed.sandbox(bed.name("client"))
+        let endpoint = try bed.manager.connect(sandbox: web, network: network.name, containerID: bed.name("web"), containerName: "web")
+        _ = try bed.manager.connect(sandbox: client, network: network.name, containerID: bed.name("client"), containerName: "client")
+        let site = bed.directory + "/site"
+        try makeDirectories(site)
+        try AtomicFile.write("kernel\n", to: site + "/index.html")
+        let httpd = Process()
+        httpd.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        httpd.arguments = ["--net=\(web)", "busybox", "httpd", "-f", "-p", "80", "-h", site]
+        try httpd.run()
+        defer { kill(httpd.processIdentifier, SIGKILL); httpd.waitUntilExit() }
+        // Two free ports, released again: the kernel rules need no listener.
+        let probe = try PortProxy(bindings: [PortBinding(hostPort: 0, containerIP: IPv4Address(1), containerPort: 1),
+                                             PortBinding(hostPort: 0, containerIP: IPv4Address(1), containerPort: 1)])
+        let (loopbackPort, anyPort) = (probe.bindings[0].hostPort, probe.bindings[1].hostPort)
+        probe.stop()
+        let containerIP = IPv4Address(endpoint.ipv4Address)!
+        try bed.manager.publishThroughKernel([
+            PortBinding(hostIP: IPv4Address(127, 0, 0, 1), hostPort: loopbackPort, containerIP: containerIP, containerPort: 80),
+            PortBinding(hostPort: anyPort, containerIP: containerIP, containerPort: 80),
+        ], containerID: bed.name("web"))
+        let table = KernelPortForwarding.table(bed.name("web"))
+        defer { try? bed.manager.unpublishThroughKernel(containerID: bed.name("web")) }
+        let fetch = { (arguments: [String]) throws -> String in
+            var page = ""
+            for _ in 0..<50 {
+                page = try runCommand(arguments).output
+                if page == "kernel\n" { break }
+                usleep(50_000)    // httpd may still be starting
+            }
+            return page
+        }
+        #expect(try fetch(["busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(loopbackPort)/"]) == "kernel\n")
+        #expect(try fetch(["busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(anyPort)/"]) == "kernel\n")
+        // Another container of the network reaches it through the host's address (hairpin).
+        #expect(try fetch(["nsenter", "--net=\(client)", "busybox", "wget", "-q", "-O", "-",
+                           "http://\(network.gateway):\(anyPort)/"]) == "kernel\n")
+        #expect(try runCommand(["nft", "list", "tables"]).output.contains(table))
+        try bed.manager.unpublishThroughKernel(containerID: bed.name("web"))
+        #expect(!(try runCommand(["nft", "list", "tables"]).output.contains(table)))
+        #expect(try runCommand(["busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(loopbackPort)/"], timeout: 3).output != "kernel\n")
+        #expect(throws: EngineError.self) {
+            try bed.manager.publishThroughKernel([PortBinding(hostPort: 1234, containerIP: IPv4Address(10, 99, 99, 2), containerPort: 80)],
+                                                 containerID: "nowhere")
+        }
+    }
+}

@@ -2,6 +2,8 @@
 # Published ports and DNS, measured side by side:
 #   direct        client → container address (no proxy: the ceiling)
 #   swiftcompose  client → 127.0.0.1:port → our port proxy (splice) → container
+#   kernel-dnat   client → 127.0.0.1:port → nftables DNAT → container (the rules
+#                 NetworkManager.publishThroughKernel installs, written out here)
 #   docker-proxy  client → 127.0.0.1:port → docker-proxy → container (when docker.io is installed)
 # Bulk TCP throughput with iperf3, short connections per second with wrk (or a Python loop
 # when wrk is missing), DNS query latency against the network's embedded server, and the
@@ -29,6 +31,7 @@ cleanup() {
   ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
   ip netns del "$ns" 2>/dev/null || true
   ip link del "$veth" 2>/dev/null || true
+  nft delete table ip "swiftcompose-bench$$" 2>/dev/null || true
   "$cli" network rm "bench$$" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -58,18 +61,33 @@ if [[ -n $have_iperf ]]; then ip netns exec "$ns" iperf3 -s -p 5201 >/dev/null 2
 "$netd" --pid-file "$work/proxy.pid" \
   --publish "127.0.0.1:15201:$target:5201" --publish "127.0.0.1:18080:$target:80" & pids+=($!)
 ours=$!
+echo 1 > "/proc/sys/net/ipv4/conf/$bridge/route_localnet"
+nft -f - <<NFT
+table ip swiftcompose-bench$$ {
+    chain output {
+        type nat hook output priority -100; policy accept;
+        ip daddr 127.0.0.1 tcp dport 35201 dnat to $target:5201
+        ip daddr 127.0.0.1 tcp dport 38080 dnat to $target:80
+    }
+    chain postrouting {
+        type nat hook postrouting priority srcnat; policy accept;
+        ct status dnat ip saddr 127.0.0.0/8 ip daddr $target masquerade
+    }
+}
+NFT
 docker_proxy=$(command -v docker-proxy || ls /usr/sbin/docker-proxy /usr/libexec/docker/docker-proxy 2>/dev/null | head -1 || true)
 if [[ -n $docker_proxy ]]; then
-  "$docker_proxy" -proto tcp -host-ip 127.0.0.1 -host-port 25201 -container-ip "$target" -container-port 5201 & pids+=($!)
+  # dockerd hands docker-proxy a pipe on fd 3 to report readiness; without one it fails.
+  "$docker_proxy" -proto tcp -host-ip 127.0.0.1 -host-port 25201 -container-ip "$target" -container-port 5201 3>/dev/null 2>/dev/null & pids+=($!)
   dp1=$!
-  "$docker_proxy" -proto tcp -host-ip 127.0.0.1 -host-port 28080 -container-ip "$target" -container-port 80 & pids+=($!)
+  "$docker_proxy" -proto tcp -host-ip 127.0.0.1 -host-port 28080 -container-ip "$target" -container-port 80 3>/dev/null 2>/dev/null & pids+=($!)
 fi
 sleep 1
 
-declare -A where=([direct]="$target" [swiftcompose]="127.0.0.1" [docker-proxy]="127.0.0.1")
-declare -A iperf_port=([direct]=5201 [swiftcompose]=15201 [docker-proxy]=25201)
-declare -A http_port=([direct]=80 [swiftcompose]=18080 [docker-proxy]=28080)
-paths=(direct swiftcompose)
+declare -A where=([direct]="$target" [swiftcompose]="127.0.0.1" [kernel-dnat]="127.0.0.1" [docker-proxy]="127.0.0.1")
+declare -A iperf_port=([direct]=5201 [swiftcompose]=15201 [kernel-dnat]=35201 [docker-proxy]=25201)
+declare -A http_port=([direct]=80 [swiftcompose]=18080 [kernel-dnat]=38080 [docker-proxy]=28080)
+paths=(direct swiftcompose kernel-dnat)
 [[ -n $docker_proxy ]] && paths+=(docker-proxy)
 
 connections_per_second() {  # host port
@@ -104,9 +122,11 @@ for path in "${paths[@]}"; do
 done
 ratio() { python3 -c "import sys; a, b = sys.argv[1], sys.argv[2]; print('%.2f' % (float(a) / float(b)) if '-' not in (a, b) else '-')" "$1" "$2"; }
 echo "throughput swiftcompose/direct: $(ratio "${gbits[swiftcompose]}" "${gbits[direct]}")   (goal ≥ 0.9)"
+echo "throughput kernel-dnat/direct: $(ratio "${gbits[kernel-dnat]}" "${gbits[direct]}")"
 if [[ -n $docker_proxy ]]; then
   echo "throughput docker-proxy/direct: $(ratio "${gbits[docker-proxy]}" "${gbits[direct]}")"
   echo "conn/s swiftcompose/docker-proxy: $(ratio "${conns[swiftcompose]}" "${conns[docker-proxy]}")   (goal ≥ 2)"
+  echo "conn/s kernel-dnat/docker-proxy: $(ratio "${conns[kernel-dnat]}" "${conns[docker-proxy]}")   (goal ≥ 2)"
 fi
 echo "RSS swiftcompose proxy (2 ports): $(awk '/VmRSS/ {print $2, $3}' /proc/$ours/status)"
 [[ -n $docker_proxy ]] && echo "RSS docker-proxy (1 port): $(awk '/VmRSS/ {print $2, $3}' /proc/$dp1/status)"

@@ -64,7 +64,7 @@ enum NetworkFirewall {
         try apply("table ip \(table)\ndelete table ip \(table)\n", what: "remove nftables table \(table)")
     }
 
-    private static func apply(_ ruleset: String, what: String) throws(EngineError) {
+    static func apply(_ ruleset: String, what: String) throws(EngineError) {
         let outcome: HostCommand.Outcome
         do {
             outcome = try HostCommand.run("nft", ["-f", "-"], input: ruleset)

@@ -22,6 +22,9 @@ final class ProxyLoop: @unchecked Sendable {
     let flowGauge = Atomic<Int>(0)
     private var sources: [Int32: Source] = [:]
     var flows: [Int: [UInt64: UDPFlow]] = [:]
+    /// Empty pipes of finished relays: creating and sizing a pipe per connection costs
+    /// more than the rest of a short connection's setup.
+    private var sparePipes: [[Int32]] = []
     private var closed = false
 
     init(listeners: [(fd: Int32, binding: PortBinding)], udpIdleTimeout: Int) throws(SystemCallError) {
@@ -86,6 +89,8 @@ final class ProxyLoop: @unchecked Sendable {
         }
         sources.removeAll()
         flows.removeAll()
+        for pipe in sparePipes { pipe.forEach { Glibc.close($0) } }
+        sparePipes.removeAll()
         for listener in listeners { Glibc.close(listener.fd) }
         Glibc.close(wake[0])
         Glibc.close(wake[1])
@@ -97,6 +102,27 @@ final class ProxyLoop: @unchecked Sendable {
     func watch(_ fd: Int32, events: UInt32, as source: Source) {
         swiftcompose_epoll_control(epoll, Int32(swiftcompose_epoll_add), fd, events)
         sources[fd] = source
+    }
+
+    /// Drops the bookkeeping of an fd about to be closed (closing removes it from epoll).
+    func forget(_ fd: Int32) {
+        sources[fd] = nil
+    }
+
+    func takePipe() -> [Int32]? {
+        if let pipe = sparePipes.popLast() { return pipe }
+        var pipe: [Int32] = [-1, -1]
+        guard swiftcompose_pipe(&pipe) == 0 else { return nil }
+        _ = swiftcompose_set_pipe_size(pipe[1], Int32(TCPRelay.pipeCapacity))
+        return pipe
+    }
+
+    func recyclePipe(_ pipe: [Int32]) {
+        if sparePipes.count < 64 && !closed {
+            sparePipes.append(pipe)
+        } else {
+            pipe.forEach { Glibc.close($0) }
+        }
     }
 
     func unwatch(_ fd: Int32) {

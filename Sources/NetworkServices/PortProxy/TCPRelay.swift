@@ -39,18 +39,20 @@ final class TCPRelay {
         var one: Int32 = 1
         setsockopt(server, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        guard swiftcompose_pipe(&upstream.pipe) == 0 else { Glibc.close(server); return nil }
-        guard swiftcompose_pipe(&downstream.pipe) == 0 else {
-            upstream.pipe.forEach { Glibc.close($0) }
+        guard let upstreamPipe = loop.takePipe() else { Glibc.close(server); return nil }
+        guard let downstreamPipe = loop.takePipe() else {
+            loop.recyclePipe(upstreamPipe)
             Glibc.close(server)
             return nil
         }
-        for pipe in [upstream.pipe[1], downstream.pipe[1]] {
-            _ = swiftcompose_set_pipe_size(pipe, Int32(TCPRelay.pipeCapacity))
-        }
+        upstream.pipe = upstreamPipe
+        downstream.pipe = downstreamPipe
         let started = Socket.connect(server, to: target.containerIP, target.containerPort)
         if started != 0 && errno != EINPROGRESS {
-            closeDescriptors()
+            // The caller closes the client; the pipes are still empty.
+            Glibc.close(server)
+            loop.recyclePipe(upstreamPipe)
+            loop.recyclePipe(downstreamPipe)
             return nil
         }
     }
@@ -100,16 +102,25 @@ final class TCPRelay {
         }
     }
 
-    /// Ends the relay: both sockets and pipes closed, the loop forgets it.
+    /// Ends the relay: sockets closed (which also takes them out of epoll), empty pipes
+    /// kept for the next connection, the loop forgets it.
     func finish() {
         guard !finished else { return }
         finished = true
-        loop.unwatch(client)
-        loop.unwatch(server)
+        loop.forget(client)
+        loop.forget(server)
         closeDescriptors()
     }
 
     private func closeDescriptors() {
-        for fd in [client, server] + upstream.pipe + downstream.pipe where fd >= 0 { Glibc.close(fd) }
+        Glibc.close(client)
+        Glibc.close(server)
+        for direction in [upstream, downstream] where direction.pipe[0] >= 0 {
+            if direction.pending == 0 {
+                loop.recyclePipe(direction.pipe)
+            } else {
+                direction.pipe.forEach { Glibc.close($0) }
+            }
+        }
     }
 }

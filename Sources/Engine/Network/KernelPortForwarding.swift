@@ -1,0 +1,88 @@
+import Glibc
+import NetworkServices
+import SystemSupport
+
+/// Published ports forwarded by the kernel (nftables DNAT) instead of the userland proxy:
+/// the ceiling for throughput and connection rate, and the way other hosts reach a port
+/// without a proxy hop. Each container's rules live in a table of their own
+/// (`ip swiftcompose-ports-<hash>`), removed whole with `unpublishThroughKernel`.
+///
+/// Traffic from the host itself (127.0.0.1 included) is caught in the output hook; for
+/// packets from 127.0.0.1 to leave through the bridge at all, the bridge gets
+/// `route_localnet`, and such packets — like hairpin traffic from the container's own
+/// network — are masqueraded so the reply comes back through the host.
+extension NetworkManager {
+    public func publishThroughKernel(_ bindings: [PortBinding], containerID: String) throws(EngineError) {
+        guard !bindings.isEmpty else { return }
+        let records = try list()
+        var subnets: [IPv4Subnet] = []
+        for binding in bindings {
+            guard binding.hostPort != 0 else {
+                throw EngineError(.invalidArgument, "kernel forwarding needs a fixed host port (\(binding))")
+            }
+            guard let record = records.first(where: { IPv4Subnet($0.subnet)?.contains(binding.containerIP) == true }),
+                  let subnet = IPv4Subnet(record.subnet) else {
+                throw EngineError(.notFound, "\(binding.containerIP) is on none of the engine's networks; cannot forward \(binding)")
+            }
+            try enableLocalnetRouting(bridge: record.bridge)
+            subnets.append(subnet)
+        }
+        try NetworkFirewall.apply(KernelPortForwarding.ruleset(bindings, table: KernelPortForwarding.table(containerID),
+                                                               subnets: subnets),
+                                  what: "forward the published ports of container \(containerID)")
+    }
+
+    /// Removes the container's forwarding rules; none at all is fine.
+    public func unpublishThroughKernel(containerID: String) throws(EngineError) {
+        let table = KernelPortForwarding.table(containerID)
+        try NetworkFirewall.apply("table ip \(table)\ndelete table ip \(table)\n", what: "remove nftables table \(table)")
+    }
+
+    private func enableLocalnetRouting(bridge: String) throws(EngineError) {
+        let path = "/proc/sys/net/ipv4/conf/\(bridge)/route_localnet"
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0, write(fd, "1", 1) == 1 else {
+            if fd >= 0 { close(fd) }
+            throw EngineError(.system, "cannot let 127.0.0.1 traffic reach bridge \(bridge)", cause: SystemCallError("write", path))
+        }
+        close(fd)
+    }
+}
+
+enum KernelPortForwarding {
+    static func table(_ containerID: String) -> String {
+        "swiftcompose-ports-" + SHA256Hasher.digest(Array(containerID.utf8)).dropFirst(7).prefix(12)
+    }
+
+    static func ruleset(_ bindings: [PortBinding], table: String, subnets: [IPv4Subnet]) -> String {
+        var dnat: [String] = []
+        var masquerade: [String] = []
+        for (binding, subnet) in zip(bindings, subnets) {
+            let destination = binding.hostIP.value == 0 ? "fib daddr type local" : "ip daddr \(binding.hostIP)"
+            let proto = binding.transport.rawValue
+            dnat.append("\(destination) \(proto) dport \(binding.hostPort) dnat to \(binding.containerIP):\(binding.containerPort)")
+            masquerade.append("ct status dnat ip saddr { 127.0.0.0/8, \(subnet) } ip daddr \(binding.containerIP) "
+                + "\(proto) dport \(binding.containerPort) masquerade")
+        }
+        let rules = { (lines: [String]) in lines.map { "        " + $0 }.joined(separator: "\n") }
+        return """
+        table ip \(table)
+        delete table ip \(table)
+        table ip \(table) {
+            chain prerouting {
+                type nat hook prerouting priority dstnat; policy accept;
+        \(rules(dnat))
+            }
+            chain output {
+                type nat hook output priority -100; policy accept;
+        \(rules(dnat))
+            }
+            chain postrouting {
+                type nat hook postrouting priority srcnat; policy accept;
+        \(rules(masquerade))
+            }
+        }
+
+        """
+    }
+}

@@ -18,15 +18,22 @@ public final class DNSServer: Sendable {
     public init(address: IPv4Address, port: UInt16 = 53, names: LocalNames, forwarder: Forwarder) throws(SystemCallError) {
         self.names = names
         self.forwarder = forwarder
-        udp = try Socket.bound(Int32(SOCK_DGRAM.rawValue), address, port)
-        let chosen = Socket.localPort(udp)
-        do {
-            tcp = try Socket.bound(Int32(SOCK_STREAM.rawValue), address, chosen)
-        } catch {
-            close(udp)
-            throw error
+        // Port 0 (tests) picks a free UDP port, which must then be free for TCP too.
+        var attempt = 0
+        while true {
+            let udp = try Socket.bound(Int32(SOCK_DGRAM.rawValue), address, port)
+            let chosen = Socket.localPort(udp)
+            do {
+                tcp = try Socket.bound(Int32(SOCK_STREAM.rawValue), address, chosen)
+                self.udp = udp
+                self.port = chosen
+                break
+            } catch {
+                close(udp)
+                attempt += 1
+                if port != 0 || error.errno != EADDRINUSE || attempt == 20 { throw error }
+            }
         }
-        self.port = chosen
     }
 
     /// Serves on background threads until `stop`.

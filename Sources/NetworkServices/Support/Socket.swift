@@ -111,9 +111,9 @@ enum Socket {
     }
 }
 
-/// Starts a detached thread (no Foundation, no Dispatch: the monitor and netd stay small).
-@discardableResult
-func startThread(_ body: @escaping () -> Void) -> pthread_t {
+/// Starts a detached thread (no Foundation, no Dispatch: the monitor and netd stay small);
+/// its resources go when it ends.
+func startThread(_ body: @escaping () -> Void) {
     final class Work {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
@@ -129,5 +129,5 @@ func startThread(_ body: @escaping () -> Void) -> pthread_t {
     }, Unmanaged.passRetained(Work(body)).toOpaque())
     pthread_attr_destroy(&attributes)
     precondition(created == 0, "pthread_create failed: \(created)")
-    return thread
+    pthread_detach(thread)
 }

@@ -89,3 +89,51 @@ struct NetworkContainerTests {
         #expect(access(bed.directory, F_OK) != 0)
     }
 }
+
+extension NetworkContainerTests {
+    @Test(.timeLimit(.minutes(2))) func connectAndDisconnectARunningContainerFromTheCommandLine() async throws {
+        let bed = try RuntimeTestBed()
+        let networks = NetworkManager(state: bed.state)
+        let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let cli = { (arguments: [String]) throws -> CommandResult in
+            try runCommand(["env", "SWIFTCOMPOSE_ROOT=\(bed.state.root)", "SWIFTCOMPOSE_RUN=\(bed.state.run)",
+                            NetworkCommandTests.binary, "network"] + arguments)
+        }
+        func cleanUp() async {
+            for info in (try? await bed.service.list(all: true)) ?? [] { try? await bed.service.remove(info.id, force: true) }
+            try? networks.removeSandbox(containerID: "probe-\(tag)")
+            for record in (try? networks.list()) ?? [] {
+                for id in record.endpoints.keys { try? networks.disconnect(network: record.id, containerID: id) }
+                try? networks.remove(record.id)
+            }
+            await bed.cleanUp()
+        }
+        do {
+            let network = try networks.create(NetworkConfiguration(name: "late-\(tag)"))
+            var spec = ContainerSpec(image: "busybox", command: ["sleep", "60"])
+            spec.name = "late-\(tag)"
+            let record = try await bed.service.create(spec, image: bed.busybox())
+            try await bed.service.start(record.id)
+            let pid = try await bed.service.inspect(record.id).run.pid
+            let connected = try cli(["connect", "--alias", "latecomer", "--ip", IPv4Subnet(network.subnet)!.address(at: 9).description,
+                                     network.name, "late-\(tag)"])
+            #expect(connected.status == 0, "\(connected.output)")
+            let address = IPv4Subnet(network.subnet)!.address(at: 9).description
+            let inside = try runCommand(["nsenter", "--net=/proc/\(pid)/ns/net", "busybox", "ip", "-o", "addr", "show", "eth0"]).output
+            #expect(inside.contains(address + "/"), "\(inside)")
+            // Found by its alias from another namespace on the network.
+            let probe = try networks.createSandbox(containerID: "probe-\(tag)")
+            _ = try networks.connect(sandbox: probe, network: network.id, containerID: "probe-\(tag)", containerName: "probe")
+            let answer = try runCommand(["nsenter", "--net=\(probe)", "busybox", "nslookup", "latecomer", network.gateway]).output
+            #expect(answer.contains(address), "\(answer)")
+            #expect(try cli(["disconnect", network.name, "late-\(tag)"]).status == 0)
+            let after = try runCommand(["nsenter", "--net=/proc/\(pid)/ns/net", "busybox", "ip", "-o", "link"]).output
+            #expect(!after.contains("eth0"), "\(after)")
+            #expect(try cli(["disconnect", network.name, "late-\(tag)"]).status == 1)
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+}

@@ -4,23 +4,20 @@ import Foundation
 import SystemSupport
 
 /// `swiftcompose network …`: the engine's networks, with docker's commands and flags.
-struct NetworkCommand: ParsableCommand {
+struct NetworkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "network",
         abstract: "Manage networks of the built-in engine (docker network ls/create/rm… equivalents).",
         subcommands: [
             NetworkListCommand.self, NetworkInspectCommand.self, NetworkCreateCommand.self,
-            NetworkRemoveCommand.self, NetworkPruneCommand.self,
+            NetworkRemoveCommand.self, NetworkPruneCommand.self, NetworkConnectCommand.self,
+            NetworkDisconnectCommand.self,
         ]
     )
 }
 
-/// The state root every network command works on.
-struct NetworkEngineOptions: ParsableArguments {
-    @Option(name: .customLong("root"), help: ArgumentHelp("Engine state directory (default: $SWIFTCOMPOSE_ROOT or /var/lib/swiftcompose).", valueName: "dir"))
-    var root: String?
-
-    var manager: NetworkManager { NetworkManager(state: StateRoot.fromEnvironment(root: root)) }
+extension EngineOptions {
+    var networks: NetworkManager { NetworkManager(state: StateRoot.fromEnvironment(root: root)) }
 }
 
 /// Runs one engine call; an engine error becomes one line on stderr and exit status 1.

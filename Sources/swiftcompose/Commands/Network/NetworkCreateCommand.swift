@@ -6,7 +6,7 @@ struct NetworkCreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Create a bridge network; prints its id.")
 
-    @OptionGroup var engine: NetworkEngineOptions
+    @OptionGroup var engine: EngineOptions
 
     @Option(name: [.customShort("d"), .long], help: "Driver (only bridge).")
     var driver = "bridge"
@@ -45,7 +45,7 @@ struct NetworkCreateCommand: ParsableCommand {
             name: name, driver: driver, subnet: subnet, gateway: gateway, ipRange: ipRange, isInternal: `internal`,
             isAttachable: attachable, labels: try keyValuePairs(label, option: "--label"),
             options: try keyValuePairs(opt, option: "--opt"))
-        let record = try networkCall { () throws(EngineError) in try engine.manager.create(configuration) }
+        let record = try networkCall { () throws(EngineError) in try engine.networks.create(configuration) }
         print(record.id)
     }
 }

@@ -7,7 +7,7 @@ struct NetworkInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Show networks in detail (JSON, docker's field names).")
 
-    @OptionGroup var engine: NetworkEngineOptions
+    @OptionGroup var engine: EngineOptions
 
     @Option(name: [.customShort("f"), .long], help: "Output format: json (the default, an array).")
     var format: String = "json"
@@ -21,7 +21,7 @@ struct NetworkInspectCommand: ParsableCommand {
         var failed = false
         for reference in networks {
             do throws(EngineError) {
-                objects.append(NetworkJSON.inspectObject(try engine.manager.inspect(reference)))
+                objects.append(NetworkJSON.inspectObject(try engine.networks.inspect(reference)))
             } catch {
                 printNetworkError(error)
                 failed = true

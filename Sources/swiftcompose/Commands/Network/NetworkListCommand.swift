@@ -7,7 +7,7 @@ struct NetworkListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls", abstract: "List networks.", aliases: ["list"])
 
-    @OptionGroup var engine: NetworkEngineOptions
+    @OptionGroup var engine: EngineOptions
 
     @Option(name: [.customShort("f"), .long],
             help: ArgumentHelp("Keep only networks matching: name=…, id=…, driver=…, label=key or label=key=value (repeatable).", valueName: "filter"))
@@ -23,7 +23,7 @@ struct NetworkListCommand: ParsableCommand {
     var noTrunc = false
 
     func run() throws {
-        let records = try networkCall { () throws(EngineError) in try engine.manager.list() }
+        let records = try networkCall { () throws(EngineError) in try engine.networks.list() }
         let matching = try records.filter { try NetworkFilter(filter).matches($0) }
         if quiet {
             for record in matching { print(noTrunc ? record.id : String(record.id.prefix(12))) }

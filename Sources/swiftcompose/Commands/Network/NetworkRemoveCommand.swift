@@ -7,7 +7,7 @@ struct NetworkRemoveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rm", abstract: "Remove networks that no container uses.", aliases: ["remove"])
 
-    @OptionGroup var engine: NetworkEngineOptions
+    @OptionGroup var engine: EngineOptions
 
     @Flag(name: .shortAndLong, help: "Do not fail when a network does not exist.")
     var force = false
@@ -19,7 +19,7 @@ struct NetworkRemoveCommand: ParsableCommand {
         var failed = false
         for reference in networks {
             do throws(EngineError) {
-                try engine.manager.remove(reference)
+                try engine.networks.remove(reference)
                 print(reference)
             } catch where force && error.code == .notFound {
                 continue
@@ -36,7 +36,7 @@ struct NetworkPruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune", abstract: "Remove every network no container uses.")
 
-    @OptionGroup var engine: NetworkEngineOptions
+    @OptionGroup var engine: EngineOptions
 
     @Flag(name: .shortAndLong, help: "Do not ask for confirmation.")
     var force = false
@@ -55,7 +55,7 @@ struct NetworkPruneCommand: ParsableCommand {
             print("Are you sure you want to continue? [y/N] ", terminator: "")
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { return }
         }
-        let removed = try networkCall { () throws(EngineError) in try engine.manager.prune(labels: labels) }
+        let removed = try networkCall { () throws(EngineError) in try engine.networks.prune(labels: labels) }
         if !removed.isEmpty {
             print("Deleted Networks:")
             removed.forEach { print($0) }

@@ -133,6 +133,27 @@ struct NetworkIntegrationTests {
         #expect(throws: EngineError.self) { try bed.manager.inspect(network.name) }
     }
 
+    @Test(.timeLimit(.minutes(1))) func aNetworkLostToARebootOrCrashIsRebuiltOnTheNextConnect() throws {
+        let bed = try NetworkTestBed()
+        defer { bed.cleanUp() }
+        let network = try bed.manager.create(NetworkConfiguration(name: bed.name("phoenix")))
+        // What a reboot takes: the bridge, the rules, the DNS server.
+        let pidText = try String(contentsOfFile: bed.manager.runDirectory(of: network) + "/netd.pid", encoding: .utf8)
+        let pid = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, nil, 0)
+        try runCommand(["ip", "link", "del", network.bridge])
+        try runCommand(["nft", "delete", "table", "ip", NetworkFirewall.tableName(networkID: network.id)])
+        let one = try bed.sandbox(bed.name("one"))
+        let two = try bed.sandbox(bed.name("two"))
+        _ = try bed.manager.connect(sandbox: one, network: network.id, containerID: bed.name("one"), containerName: "one")
+        let second = try bed.manager.connect(sandbox: two, network: network.id, containerID: bed.name("two"),
+                                             containerName: "two", aliases: ["db"])
+        #expect(try canPing(from: one, second.ipv4Address))
+        #expect(try inSandbox(one, ["nslookup", "db", network.gateway], timeout: 5).output.contains(second.ipv4Address))
+        #expect(try runCommand(["nft", "list", "tables"]).output.contains(NetworkFirewall.tableName(networkID: network.id)))
+    }
+
     @Test(.timeLimit(.minutes(1))) func conflictingRequestsAreRefused() throws {
         let bed = try NetworkTestBed()
         defer { bed.cleanUp() }

@@ -65,6 +65,18 @@ enum NameServerProcess {
         throw EngineError(.system, "the DNS server of network \(record.name) did not start: \(log)")
     }
 
+    static func isRunning(for record: NetworkRecord, state: StateRoot) -> Bool {
+        runningPid(for: record, state: state) != nil
+    }
+
+    private static func runningPid(for record: NetworkRecord, state: StateRoot) -> pid_t? {
+        let path = state.runPath("networks", record.id, "netd.pid")
+        guard let bytes = (try? AtomicFile.read(path)).flatMap({ $0 }),
+              let pid = pid_t(String(decoding: bytes, as: UTF8.self).split(separator: "\n").first ?? ""),
+              isNameServer(pid) else { return nil }
+        return pid
+    }
+
     /// Stops the server if it runs; waits until it is gone.
     static func stop(for record: NetworkRecord, state: StateRoot) {
         let directory = state.runPath("networks", record.id)
@@ -72,9 +84,7 @@ enum NameServerProcess {
             unlink(directory + "/netd.pid")
             unlink(directory + "/netd.log")
         }
-        guard let bytes = (try? AtomicFile.read(directory + "/netd.pid")).flatMap({ $0 }),
-              let pid = pid_t(String(decoding: bytes, as: UTF8.self).split(separator: "\n").first ?? ""),
-              isNameServer(pid) else { return }
+        guard let pid = runningPid(for: record, state: state) else { return }
         kill(pid, SIGTERM)
         for _ in 0..<200 {
             // Reaps it when it is our child (tests, a long-lived engine); otherwise init does.

@@ -45,6 +45,7 @@ extension NetworkManager {
             guard let subnet = IPv4Subnet(record.subnet), let gateway = IPv4Address(record.gateway) else {
                 throw EngineError(.corrupt, "network record \(record.name) has an unreadable subnet or gateway")
             }
+            try ensureReady(record)
             let used = Set(record.endpoints.values.compactMap { IPv4Address($0.ipv4Address) })
             let address: IPv4Address
             if let text = ipv4Address {

@@ -85,6 +85,23 @@ public struct NetworkManager: Sendable {
         }
     }
 
+    /// Rebuilds what of a recorded network is missing on the host — its bridge and rules
+    /// after a reboot, its DNS server after a crash — so attaching to it just works.
+    func ensureReady(_ record: NetworkRecord) throws(EngineError) {
+        let present: Bool
+        do { present = try NetlinkSocket().linkIndex(named: record.bridge) != nil } catch {
+            throw EngineError(.system, "cannot look up bridge \(record.bridge)", cause: error)
+        }
+        if !present {
+            NameServerProcess.stop(for: record, state: state)
+            try build(NetworkPlan(restoring: record))
+        }
+        if !NameServerProcess.isRunning(for: record, state: state) {
+            try writeEndpointTable(of: record)
+            try NameServerProcess.start(for: record, state: state)
+        }
+    }
+
     private func build(_ plan: NetworkPlan) throws(EngineError) {
         do {
             let netlink = try NetlinkSocket()

@@ -62,4 +62,19 @@ struct NetworkPlan {
         }
         isInternal = configuration.isInternal
     }
+
+    /// The plan a recorded network was built from, to rebuild what a reboot or a crash took
+    /// away (the bridge, its rules, its DNS server).
+    init(restoring record: NetworkRecord) throws(EngineError) {
+        guard let subnet = IPv4Subnet(record.subnet), let gateway = IPv4Address(record.gateway) else {
+            throw EngineError(.corrupt, "network record \(record.name) has an unreadable subnet or gateway")
+        }
+        id = record.id
+        bridge = record.bridge
+        self.subnet = subnet
+        self.gateway = gateway
+        ipRange = record.ipRange.flatMap { IPv4Subnet($0) }
+        mtu = record.mtu
+        isInternal = record.isInternal
+    }
 }

@@ -61,7 +61,9 @@ public enum ProjectLoader {
         }
         tree = Normalize.apply(tree, projectName: name, environment: finalEnvironment)
         let (enabled, disabled, allProfiles) = try Profiles.apply(tree, active: activeProfiles(options, environment: finalEnvironment))
-        tree = enabled
+        tree = UnusedResources.remove(enabled)
+        // docker compose hashes services before env_file is folded into environment.
+        let unresolvedServices = tree["services"] ?? .object(ConfigObject())
         tree = try ServiceEnvironment.resolve(tree, environment: finalEnvironment, interpolate: options.interpolate)
         try Consistency.check(tree)
         if var object = tree.object {
@@ -75,6 +77,7 @@ public enum ProjectLoader {
                               environment: finalEnvironment, model: tree, disabledServices: disabled,
                               ignoredAttributes: coercion.ignored, warnings: warnings)
         project.allProfiles = allProfiles
+        project.unresolvedServices = unresolvedServices
         return project
     }
 

@@ -43,6 +43,10 @@ public struct Project: Sendable {
 
     /// The profiles named by any service (for `config --profiles`).
     public var allProfiles: [String] = []
+
+    /// Services as they were before `env_file` was folded into `environment` (what
+    /// docker compose's config hash digests).
+    var unresolvedServices: ConfigNode = .object(ConfigObject())
 }
 
 /// A top-level network, volume, secret or config: its key in the file and its attributes.

@@ -11,6 +11,13 @@ struct GoJSONEncoder {
         return out
     }
 
+    /// Writes a tree that `OutputShape` has already put in order.
+    func encodeShaped(_ node: ConfigNode) -> String {
+        var out = ""
+        write(node, into: &out, depth: 0)
+        return out
+    }
+
     private func newline(_ out: inout String, _ depth: Int) {
         guard let indent else { return }
         out += "\n"

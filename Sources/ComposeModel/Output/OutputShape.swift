@@ -16,9 +16,9 @@ enum OutputShape {
                     case .omitNil: if value.isNull { continue }
                     case .always: break
                     }
-                    result[attribute.key] = shape(value, attribute.kind)
+                    result[attribute.outputKey] = shape(value, attribute.kind)
                 } else if attribute.emission == .always {
-                    result[attribute.key] = shape(zero(attribute.kind), attribute.kind)
+                    result[attribute.outputKey] = shape(zero(attribute.kind), attribute.kind)
                 }
             }
             out.kind = .object(result)
@@ -51,7 +51,7 @@ enum OutputShape {
     }
 
     /// Values outside the schema (extensions) are Go maps: sorted keys.
-    private static func plain(_ node: ConfigNode) -> ConfigNode {
+    static func plain(_ node: ConfigNode) -> ConfigNode {
         switch node.kind {
         case .object(let object): return ConfigNode(.object(ConfigObject(object.sortedEntries.map { ($0.key, plain($0.value)) })))
         case .array(let items): return ConfigNode(.array(items.map(plain)))

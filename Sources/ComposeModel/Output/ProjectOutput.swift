@@ -6,7 +6,21 @@ extension Project {
     public func json() -> String {
         var encoder = GoJSONEncoder()
         encoder.indent = "  "
-        return encoder.encode(outputTree(escapingDollars: true), Self.outputKind)
+        return encoder.encodeShaped(shapedOutput())
+    }
+
+    /// The output tree shaped for printing, with the project's `x-` extensions (which,
+    /// unlike a service's, docker compose prints).
+    func shapedOutput() -> ConfigNode {
+        let tree = outputTree(escapingDollars: true)
+        var shaped = OutputShape.shape(tree, Self.outputKind)
+        if var object = shaped.object {
+            for entry in tree.object?.entries ?? [] where entry.key.hasPrefix("x-") {
+                object[entry.key] = OutputShape.shape(entry.value, .any)
+            }
+            shaped = .object(object)
+        }
+        return shaped
     }
 
     /// The model with every `$` written as `$$`, so the output can be read back.
@@ -19,6 +33,7 @@ extension Project {
             root[key] = nil
         }
         for entry in root.entries where entry.key.hasPrefix("x-") { ordered[entry.key] = entry.value }
+
         let tree = ConfigNode(.object(ordered))
         return escapingDollars ? Self.escapeDollars(tree) : tree
     }
@@ -52,7 +67,14 @@ extension Project {
     /// SHA-256 of the service as JSON, leaving out what does not touch the container
     /// (build, pull_policy, scale, deploy.replicas, depends_on, profiles).
     public func configHash(of service: String) -> String? {
-        guard var object = model["services"]?[service]?.object else { return nil }
+        guard var object = unresolvedServices[service]?.object ?? model["services"]?[service]?.object else { return nil }
+        // Go prints a required env file as its path alone.
+        if let files = object["env_file"]?.array {
+            object["env_file"] = .array(files.map { file in
+                guard file["required"]?.bool ?? true, let path = file["path"] else { return file }
+                return path
+            })
+        }
         for key in ["build", "pull_policy", "scale", "depends_on", "profiles"] { object[key] = nil }
         if var deploy = object["deploy"]?.object {
             deploy["replicas"] = nil
@@ -64,10 +86,26 @@ extension Project {
         return sha256Hex(Array(json.utf8))
     }
 
-    /// The service as docker compose's config hash sees it (for debugging differences).
-    func hashInput(of service: String) -> String? {
-        guard let object = model["services"]?[service] else { return nil }
-        return GoJSONEncoder().encode(object, .object(ComposeSchema.service))
+    /// The hash the orchestrator records on containers to decide about recreating them:
+    /// docker compose's hash of the service with its environment resolved (so that a
+    /// changed env file counts) and the content of the configs and secrets it mounts.
+    public func containerConfigHash(of service: String) -> String? {
+        guard let resolved = model["services"]?[service], var object = resolved.object else { return nil }
+        for key in ["build", "pull_policy", "scale", "depends_on", "profiles"] { object[key] = nil }
+        if var deploy = object["deploy"]?.object {
+            deploy["replicas"] = nil
+            object["deploy"] = .object(deploy)
+        }
+        var text = GoJSONEncoder().encode(.object(object), .object(ComposeSchema.service))
+        for (section, mounts) in [("configs", object["configs"]), ("secrets", object["secrets"])] {
+            for mount in mounts?.array ?? [] {
+                guard let source = mount["source"]?.string, let definition = model[section]?[source] else { continue }
+                text += "\n" + GoJSONEncoder().encode(definition, .object(ComposeSchema.fileObject))
+                if let content = definition["content"]?.string { text += "\n" + content }
+                if let variable = definition["environment"]?.string { text += "\n" + (environment[variable] ?? "") }
+            }
+        }
+        return sha256Hex(Array(text.utf8))
     }
 
     public func dependencyOrder() throws(ComposeError) -> [String] {

@@ -99,6 +99,22 @@ struct YAMLWriter {
 extension Project {
     /// `docker compose config` (YAML, the default format).
     public func yaml() -> String {
-        YAMLWriter().write(OutputShape.shape(outputTree(escapingDollars: true), Self.outputKind))
+        YAMLWriter().write(Self.yamlOmissions(shapedOutput()))
+    }
+
+    /// docker compose's YAML leaves out what its JSON prints as null or {}: unset
+    /// `command`/`entrypoint`, empty `ipam`, `resources` and `placement`.
+    private static func yamlOmissions(_ node: ConfigNode) -> ConfigNode {
+        guard case .object(let object) = node.kind else {
+            if case .array(let items) = node.kind { return .array(items.map(yamlOmissions)) }
+            return node
+        }
+        var result = ConfigObject()
+        for entry in object.entries {
+            if ["command", "entrypoint"].contains(entry.key), entry.value.isNull { continue }
+            if ["ipam", "resources", "placement"].contains(entry.key), entry.value.object?.isEmpty == true { continue }
+            result.set(entry.key, yamlOmissions(entry.value), keyPosition: nil)
+        }
+        return .object(result)
     }
 }

@@ -76,11 +76,14 @@ struct Attribute: Sendable {
     let key: String
     let kind: AttributeKind
     let emission: Emission
+    /// The key in JSON output when it differs (Go fields without a json tag).
+    let outputKey: String
 
-    init(_ key: String, _ kind: AttributeKind, _ emission: Emission = .omitEmpty) {
+    init(_ key: String, _ kind: AttributeKind, _ emission: Emission = .omitEmpty, outputKey: String? = nil) {
         self.key = key
         self.kind = kind
         self.emission = emission
+        self.outputKey = outputKey ?? key
     }
 }
 

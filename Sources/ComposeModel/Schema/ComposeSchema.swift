@@ -21,8 +21,9 @@ enum ComposeSchema {
         Attribute("options", .mapping),
     ])
 
-    static let throttleDevice = Schema("throttle device", [Attribute("path", .string), Attribute("rate", .bytes, .always)])
-    static let weightDevice = Schema("weight device", [Attribute("path", .string), Attribute("weight", .int, .always)])
+    // compose-go's ThrottleDevice and WeightDevice have no json tags: Go prints Path, Rate, Weight.
+    static let throttleDevice = Schema("throttle device", [Attribute("path", .string, .always, outputKey: "Path"), Attribute("rate", .bytes, .always, outputKey: "Rate")])
+    static let weightDevice = Schema("weight device", [Attribute("path", .string, .always, outputKey: "Path"), Attribute("weight", .int, .always, outputKey: "Weight")])
 
     static let blkio = Schema("blkio_config", [
         Attribute("weight", .int),
@@ -218,7 +219,7 @@ enum ComposeSchema {
 
     static let serviceModel = Schema("service model", [Attribute("endpoint_var", .string), Attribute("model_var", .string)])
 
-    static let provider = Schema("provider", [Attribute("type", .string), Attribute("options", .map(.any))])
+    static let provider = Schema("provider", [Attribute("type", .string), Attribute("options", .map(.stringOrNumberList))])
 
     static let service = Schema("service", ignored: ["credential_spec", "isolation", "volume_driver", "storage_opt", "develop", "provider", "models", "use_api_socket", "gpus", "blkio_config", "device_cgroup_rules", "cgroup_parent", "runtime", "userns_mode", "platform", "cpu_rt_period", "cpu_rt_runtime", "cpu_count", "cpu_percent", "annotations", "post_start", "pre_stop"], [
         Attribute("profiles", .stringList(acceptsString: false)),

@@ -45,6 +45,20 @@ enum Canonical {
         }
         if let build = service["build"], build.string != nil {
             service["build"] = ConfigNode(.object(ConfigObject([("context", build)])), at: build.position)
+        } else if let build = service["build"], var object = build.object, object["context"] == nil {
+            object["context"] = .string(".", at: build.position)
+            service["build"] = ConfigNode(.object(object), at: build.position)
+        }
+        if let models = service["models"], models.array != nil {
+            service["models"] = ComposeMerge.mapping(models, default: nil)
+        }
+        if var provider = service["provider"]?.object, var options = provider["options"]?.object {
+            // Provider options are multi-valued: every value is a list.
+            try? options.mapValues { _, value throws(ComposeError) in
+                value.array != nil ? value : .array([value.scalarText.map { .string($0, at: value.position) } ?? value], at: value.position)
+            }
+            provider["options"] = .object(options, at: provider["options"]?.position)
+            service["provider"] = .object(provider, at: service["provider"]?.position)
         }
         if let extends = service["extends"], extends.string != nil {
             service["extends"] = ConfigNode(.object(ConfigObject([("service", extends)])), at: extends.position)

@@ -82,6 +82,14 @@ enum Paths {
                     extends["file"] = abs(file)
                     service["extends"] = .object(extends, at: service["extends"]?.position)
                 }
+                if var develop = service["develop"]?.object, let watch = develop["watch"]?.array {
+                    develop["watch"] = .array(watch.map { trigger in
+                        guard var object = trigger.object, let path = object["path"] else { return trigger }
+                        object["path"] = abs(path)
+                        return .object(object, at: trigger.position)
+                    }, at: develop["watch"]?.position)
+                    service["develop"] = .object(develop, at: service["develop"]?.position)
+                }
                 if let volumes = service["volumes"]?.array {
                     service["volumes"] = .array(volumes.map { volume in
                         guard var object = volume.object, object["type"]?.string == "bind", let source = object["source"] else { return volume }
@@ -107,7 +115,8 @@ enum Paths {
                 guard var volume = node.object, volume["driver"]?.string == "local",
                       var options = volume["driver_opts"]?.object, options["o"]?.scalarText == "bind",
                       let device = options["device"] else { return node }
-                options["device"] = abs(device)
+                // An empty device is the project directory itself (filepath.Join(dir, "")).
+                options["device"] = .string(device.scalarText.map { $0.isEmpty ? clean(base) : absolute($0, base: base, home: home) } ?? "", at: device.position)
                 volume["driver_opts"] = .object(options, at: volume["driver_opts"]?.position)
                 return .object(volume, at: node.position)
             }

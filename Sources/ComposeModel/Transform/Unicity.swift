@@ -58,21 +58,49 @@ enum Profiles {
             }
         }
         // A disabled service that an enabled one requires is an error, as in docker compose;
-        // an optional dependency on it is dropped.
+        // an optional dependency on it stays (and is skipped when starting).
         try enabled.mapValues { name, node throws(ComposeError) in
-            guard var service = node.object, var dependsOn = service["depends_on"]?.object else { return node }
+            guard let service = node.object, let dependsOn = service["depends_on"]?.object else { return node }
             for dependency in dependsOn.entries where disabled.contains(dependency.key) {
                 if dependency.value["required"]?.bool ?? true {
                     throw ComposeError(.undefinedReference, "service \"\(name)\" depends on service \"\(dependency.key)\", which is disabled by its profiles \(services[dependency.key]?["profiles"]?.stringList ?? [])",
                                        at: dependency.keyPosition, path: "services.\(name).depends_on",
                                        hint: "enable the profile with --profile, or set required: false")
                 }
-                dependsOn[dependency.key] = nil
             }
-            service["depends_on"] = dependsOn.isEmpty ? nil : .object(dependsOn, at: service["depends_on"]?.position)
-            return .object(service, at: node.position)
+            return node
         }
         project["services"] = .object(enabled, at: project["services"]?.position)
         return (.object(project, at: root.position), disabled, all.sorted())
+    }
+}
+
+/// Networks, volumes, secrets and configs that no enabled service uses are left out,
+/// as docker compose leaves them out of `config` and does not create them.
+enum UnusedResources {
+    static func remove(_ root: ConfigNode) -> ConfigNode {
+        guard var project = root.object, let services = project["services"]?.object else { return root }
+        var used: [String: Set<String>] = ["networks": [], "volumes": [], "secrets": [], "configs": []]
+        for service in services.entries.map(\.value) {
+            used["networks"]!.formUnion(service["networks"]?.object?.keys ?? [])
+            for volume in service["volumes"]?.array ?? [] where volume["type"]?.string == "volume" {
+                if let source = volume["source"]?.string { used["volumes"]!.insert(source) }
+            }
+            for key in ["secrets", "configs"] {
+                for mount in service[key]?.array ?? [] { if let source = mount["source"]?.string { used[key]!.insert(source) } }
+            }
+            for secret in service["build"]?["secrets"]?.array ?? [] {
+                if let source = secret["source"]?.string { used["secrets"]!.insert(source) }
+            }
+        }
+        for (section, names) in used {
+            guard let resources = project[section]?.object else { continue }
+            var kept = ConfigObject()
+            for entry in resources.entries where names.contains(entry.key) {
+                kept.set(entry.key, entry.value, keyPosition: entry.keyPosition)
+            }
+            project[section] = kept.isEmpty ? nil : .object(kept, at: project[section]?.position)
+        }
+        return .object(project, at: root.position)
     }
 }

@@ -40,14 +40,21 @@ public enum YAMLReader {
                                at: position(node, file), hint: "reduce the nesting of YAML anchors and aliases")
         }
         let at = position(node, file)
-        let tag: ConfigNode.MergeTag? = switch node.tag.rawValue {
+        // Read the tag as written: asking the node for `tag` would resolve implicit tags.
+        let writtenTag: String = switch node {
+            case .scalar(let scalar): scalar.tag.description
+            case .mapping(let mapping): mapping.tag.description
+            case .sequence(let sequence): sequence.tag.description
+            case .alias: ""
+        }
+        let tag: ConfigNode.MergeTag? = switch writtenTag {
             case "!reset": .reset
             case "!override": .override
             default: nil
         }
         switch node {
         case .scalar(let scalar):
-            var result = ConfigNode(resolve(scalar, tag: node.tag.rawValue), at: at)
+            var result = ConfigNode(resolve(scalar, tag: writtenTag), at: at)
             result.mergeTag = tag
             if tag == .reset, scalar.string.isEmpty { result.kind = .null }
             return result
@@ -145,6 +152,8 @@ public enum YAMLReader {
         let value: Int?
         if body.hasPrefix("0x") { value = Int(body.dropFirst(2), radix: 16) }
         else if body.hasPrefix("0o") { value = Int(body.dropFirst(2), radix: 8) }
+        // docker compose's YAML library reads a leading zero as octal (file modes: 0440).
+        else if body.count > 1, body.hasPrefix("0"), body.allSatisfy({ ("0"..."7").contains($0) }) { value = Int(body.dropFirst(), radix: 8) }
         else if body.allSatisfy({ $0.isASCII && $0.isNumber }) { value = Int(body) }
         else { value = nil }
         return value.map { negative ? -$0 : $0 }

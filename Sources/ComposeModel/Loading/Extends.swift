@@ -18,8 +18,9 @@ enum Extends {
         guard let service = services[name] else { return .null }
         guard let extends = service["extends"] else { return service }
         let link = "\(file):\(name)"
+        let display = { (links: [String]) in links.map { $0.split(separator: ":").last.map(String.init) ?? $0 }.joined(separator: " -> ") }
         if chain.contains(link) {
-            throw ComposeError(.dependencyCycle, "circular reference with extends: \((chain + [link]).joined(separator: " -> "))",
+            throw ComposeError(.dependencyCycle, "circular reference with extends: \(display(chain + [link]))",
                                at: extends.position, path: "services.\(name).extends")
         }
         let baseName: String

@@ -92,7 +92,7 @@ public struct Service: Sendable {
         }
     }
 
-    public var ports: [PortConfig] { (node["ports"]?.array ?? []).map(PortConfig.init) }
+    public var ports: [PortConfig] { (node["ports"]?.array ?? []).map { PortConfig(node: $0) } }
     public var volumes: [VolumeMount] { (node["volumes"]?.array ?? []).map(VolumeMount.init) }
     public var secrets: [FileMount] { (node["secrets"]?.array ?? []).map(FileMount.init) }
     public var configs: [FileMount] { (node["configs"]?.array ?? []).map(FileMount.init) }
@@ -126,7 +126,7 @@ public struct PortConfig: Sendable, Equatable {
     public var `protocol`: String
     public var mode: String
 
-    init(_ node: ConfigNode) {
+    init(node: ConfigNode) {
         target = node["target"]?.int ?? 0
         published = node["published"]?.scalarText.flatMap { $0.isEmpty ? nil : $0 }
         hostIP = node["host_ip"]?.string.flatMap { $0.isEmpty ? nil : $0 }

@@ -79,13 +79,16 @@ enum OutputShape {
         case .object: return .object(ConfigObject())
         case .string: return .string("")
         case .bool: return .bool(false)
-        case .int: return .int(0)
+        case .int, .bytes, .fileMode: return .int(0)
+        case .float: return ConfigNode(.double(0))
         default: return .null
         }
     }
 
     static func float64(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e21 { return String(Int64(value)) }
+        if value == value.rounded(), abs(value) < 9.0e18 { return String(Int64(value)) }
+        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
+        if value.isNaN { return "NaN" }
         return goExponent(value.description)
     }
 

@@ -113,7 +113,9 @@ extension Project {
         for entry in object.entries {
             if ["command", "entrypoint"].contains(entry.key), entry.value.isNull { continue }
             if ["ipam", "resources", "placement"].contains(entry.key), entry.value.object?.isEmpty == true { continue }
-            result.set(entry.key, yamlOmissions(entry.value), keyPosition: nil)
+            // Go fields without a json tag print capitalized in JSON but keep their yaml name.
+            let key = ["Path": "path", "Rate": "rate", "Weight": "weight"][entry.key] ?? entry.key
+            result.set(key, yamlOmissions(entry.value), keyPosition: nil)
         }
         return .object(result)
     }

@@ -26,9 +26,13 @@ struct Coercion {
             if schema.ignoredOnSingleHost.contains(entry.key), !entry.value.isNull {
                 ignored.append(AttributePath.render(childPath))
             }
-            if entry.value.isNull, attribute.emission != .always {
-                // `key:` with no value means "not set" for most attributes.
-                if case .map = attribute.kind { result.set(entry.key, entry.value, keyPosition: entry.keyPosition) }
+            if entry.value.isNull {
+                // `key:` with no value means "not set", except that `command: null` clears
+                // the image's command and a null map entry (`networks: {default: }`) is a name.
+                switch attribute.kind {
+                case .map, .shellCommand: result.set(entry.key, entry.value, keyPosition: entry.keyPosition)
+                default: break
+                }
                 continue
             }
             result.set(entry.key, try value(entry.value, attribute.kind, path: childPath), keyPosition: entry.keyPosition)

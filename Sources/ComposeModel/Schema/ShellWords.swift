@@ -71,6 +71,7 @@ enum Units {
             break
         }
         guard !number.isEmpty, let value = Double(number.trimmingCharacters(in: .whitespaces)), value >= 0 else { return nil }
+        guard value * multiplier < 9.0e18 else { return nil }
         return Int(value * multiplier)
     }
 

@@ -43,9 +43,11 @@ enum Canonical {
         if let networks = service["networks"], networks.array != nil {
             service["networks"] = ComposeMerge.mapping(networks, default: nil)
         }
-        if let build = service["build"], build.string != nil {
-            service["build"] = ConfigNode(.object(ConfigObject([("context", build)])), at: build.position)
-        } else if let build = service["build"], var object = build.object, object["context"] == nil {
+        if let build = service["build"], let context = build.string {
+            // An empty context means the project directory (docker compose would print none).
+            let value = context.isEmpty ? ConfigNode.string(".", at: build.position) : build
+            service["build"] = ConfigNode(.object(ConfigObject([("context", value)])), at: build.position)
+        } else if let build = service["build"], var object = build.object, object["context"] == nil || object["context"]?.string == "" {
             object["context"] = .string(".", at: build.position)
             service["build"] = ConfigNode(.object(object), at: build.position)
         }

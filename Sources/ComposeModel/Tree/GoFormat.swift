@@ -3,7 +3,7 @@
 public enum GoFormat {
     /// Go's strconv.FormatFloat(f, 'g', -1, 64) for the values compose files hold.
     public static func float(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e21 {
+        if value == value.rounded(), abs(value) < 9.0e18 {
             return String(Int64(value))
         }
         var text = "\(value)"

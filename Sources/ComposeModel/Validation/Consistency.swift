@@ -46,7 +46,7 @@ enum Consistency {
             if service["container_name"]?.string != nil {
                 let replicas = service["deploy"]?["replicas"]?.int ?? service["scale"]?.int ?? 1
                 if replicas > 1 {
-                    throw ComposeError(.conflict, "services.\(name): can't set container_name and \(name) as container name must be unique",
+                    throw ComposeError(.conflict, "can't set container_name and scale the service to \(replicas) replicas: container names must be unique",
                                        at: service["container_name"]?.position, path: "services.\(name).container_name",
                                        hint: "remove container_name, or run a single replica")
                 }

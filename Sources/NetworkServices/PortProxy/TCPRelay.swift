@@ -19,7 +19,7 @@ final class TCPRelay {
         var wantsInput: Bool { !endOfStream && pending == 0 }
     }
 
-    static let pipeCapacity = 256 * 1024
+    static let pipeCapacity = 1024 * 1024
 
     unowned let loop: ProxyLoop
     let client: Int32

@@ -8,7 +8,8 @@ extension NetworkManager {
     /// returns its path; an existing one is kept, so a restarted container keeps its addresses.
     public func createSandbox(containerID: String) throws(EngineError) -> String {
         let path = sandboxPath(containerID: containerID)
-        if access(path, F_OK) == 0 { return path }
+        if NetworkNamespace.isPinned(at: path) { return path }
+        NetworkNamespace.remove(at: path)
         do {
             try makeDirectories(state.runPath("netns"), mode: 0o755)
             try NetworkNamespace.create(at: path)

@@ -28,6 +28,17 @@ enum NetworkNamespace {
         }
     }
 
+    /// Whether `path` is a pinned namespace (an nsfs file), not a stale placeholder left by
+    /// a crash between creating the file and mounting the namespace on it.
+    /// (A mounted namespace lives on nsfs, another device than its directory's.)
+    static func isPinned(at path: String) -> Bool {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        var file = stat()
+        var parent = stat()
+        guard stat(path, &file) == 0, stat(directory, &parent) == 0 else { return false }
+        return file.st_dev != parent.st_dev
+    }
+
     /// Unpins and deletes the namespace file; the namespace dies with its last process.
     static func remove(at path: String) {
         _ = umount2(path, Int32(MNT_DETACH))

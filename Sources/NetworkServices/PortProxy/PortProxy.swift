@@ -17,7 +17,10 @@ public final class PortProxy: @unchecked Sendable {
     private let loop: ProxyLoop
     private var thread: pthread_t?
 
-    public init(bindings requested: [PortBinding], udpIdleTimeout: Int = 90) throws(EngineError) {
+    /// `owner` names the holder of a taken port when the caller knows it better than a pid
+    /// (the engine maps a container monitor's pid to "container web-1 of project shop").
+    public init(bindings requested: [PortBinding], udpIdleTimeout: Int = 90,
+                owner: (PortHolder) -> String? = { _ in nil }) throws(EngineError) {
         var listeners: [(fd: Int32, binding: PortBinding)] = []
         for binding in requested {
             do {
@@ -28,7 +31,7 @@ public final class PortProxy: @unchecked Sendable {
                 listeners.append((fd, bound))
             } catch {
                 for listener in listeners { close(listener.fd) }
-                throw PortProxy.bindError(binding, error)
+                throw PortProxy.bindError(binding, error, owner: owner)
             }
         }
         bindings = listeners.map(\.binding)
@@ -42,8 +45,9 @@ public final class PortProxy: @unchecked Sendable {
 
     /// Checks that every binding could be bound now, without keeping any; for callers that
     /// must refuse a conflict before they create anything else.
-    public static func checkAvailable(_ bindings: [PortBinding]) throws(EngineError) {
-        _ = try PortProxy(bindings: bindings.filter { $0.hostPort != 0 })
+    public static func checkAvailable(_ bindings: [PortBinding],
+                                      owner: (PortHolder) -> String? = { _ in nil }) throws(EngineError) {
+        _ = try PortProxy(bindings: bindings.filter { $0.hostPort != 0 }, owner: owner)
     }
 
     /// UDP clients currently holding a flow.
@@ -73,12 +77,14 @@ public final class PortProxy: @unchecked Sendable {
 
     deinit { stop() }
 
-    static func bindError(_ binding: PortBinding, _ error: SystemCallError) -> EngineError {
+    static func bindError(_ binding: PortBinding, _ error: SystemCallError,
+                          owner: (PortHolder) -> String?) -> EngineError {
         let place = "\(binding.hostIP):\(binding.hostPort)/\(binding.transport.rawValue)"
         switch error.errno {
         case EADDRINUSE:
             if let holder = PortHolder.find(port: binding.hostPort, transport: binding.transport) {
-                return EngineError(.inUse, "\(place) is already in use by \(holder); stop it or publish another host port")
+                return EngineError(.inUse, "\(place) is already in use by \(owner(holder) ?? holder.description); "
+                    + "stop it or publish another host port")
             }
             return EngineError(.inUse, "\(place) is already in use; stop whatever holds it or publish another host port")
         case EADDRNOTAVAIL:

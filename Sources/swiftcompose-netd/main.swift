@@ -72,7 +72,10 @@ if let network = options["--network"] {
     let resolvConf = (try? AtomicFile.read(options["--resolv-conf"]!)).map { String(decoding: $0 ?? [], as: UTF8.self) } ?? ""
     // Our own address as upstream would loop queries back to us.
     let upstreams = Forwarder.nameservers(inResolvConf: resolvConf).filter { $0 != address }
-    let names = LocalNames(network: network)
+    // Tables live in <run>/networks/<id>/endpoints; the other networks' are neighbours.
+    let networkDirectory = table.lastIndex(of: "/").map { String(table[..<$0]) } ?? "."
+    let networksDirectory = networkDirectory.lastIndex(of: "/").map { String(networkDirectory[..<$0]) } ?? "."
+    let names = LocalNames(network: network, neighbours: NeighbourTables(directory: networksDirectory, ownTable: table))
     do {
         try EndpointTableWatcher.watch(table, into: names)
         let server = try DNSServer(address: address, port: port, names: names, forwarder: Forwarder(upstreams: upstreams))

@@ -1,5 +1,6 @@
 import Glibc
 @testable import NetworkServices
+import SystemSupport
 import Testing
 @testable import Engine
 
@@ -61,7 +62,7 @@ func askUDP(_ port: UInt16, _ query: [UInt8]) -> [UInt8]? {
 
     @Test func endpointTableRoundTrips() {
         let text = table.rendered(network: "shop_default")
-        #expect(EndpointTable(parsing: text) == table)
+        #expect(EndpointTable(parsing: text).entries == table.entries && EndpointTable(parsing: text).network == "shop_default")
         #expect(table.addresses(of: "WEB.", network: "shop_default").map(\.description) == ["172.20.0.2", "172.20.0.3"])
         #expect(table.addresses(of: "db.shop_default", network: "shop_default").map(\.description) == ["172.20.0.4"])
         #expect(table.addresses(of: "db.other", network: "shop_default").isEmpty)
@@ -80,6 +81,31 @@ func askUDP(_ port: UInt16, _ query: [UInt8]) -> [UInt8]? {
         #expect(names.answer(DNSQuestion(name: "4.0.20.172.in-addr.arpa", type: DNSQuestion.typePTR, recordClass: 1))
             == .records([.pointer(to: "shop-db-1.shop_default", ttl: 60)]))
         #expect(names.answer(DNSQuestion(name: "9.0.20.172.in-addr.arpa", type: DNSQuestion.typePTR, recordClass: 1)) == .forward)
+    }
+
+    @Test func namesOfTheAskersOtherNetworksAreAnswered() throws {
+        let directory = "/tmp/swiftcompose-dns-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { _ = system("rm -rf \(directory)") }
+        let front = EndpointTable(entries: [
+            .init(address: IPv4Address("172.20.0.2")!, containerName: "shop-web-1", aliases: ["web"]),
+            .init(address: IPv4Address("172.20.0.3")!, containerName: "shop-api-1", aliases: ["api"]),
+        ])
+        let back = EndpointTable(entries: [
+            .init(address: IPv4Address("172.21.0.3")!, containerName: "shop-api-1", aliases: ["api"]),
+            .init(address: IPv4Address("172.21.0.4")!, containerName: "shop-db-1", aliases: ["db"]),
+        ])
+        for (name, table) in [("front", front), ("back", back)] {
+            try makeDirectories(directory + "/" + name)
+            try AtomicFile.write(table.rendered(network: "shop_" + name), to: directory + "/\(name)/endpoints")
+        }
+        #expect(EndpointTable(parsing: back.rendered(network: "shop_back")).network == "shop_back")
+        let names = LocalNames(network: "shop_front", table: front,
+                               neighbours: NeighbourTables(directory: directory, ownTable: directory + "/front/endpoints"))
+        let db = DNSQuestion(name: "db", type: DNSQuestion.typeA, recordClass: 1)
+        // api is on both networks and finds db; web is only on front and does not.
+        #expect(names.answer(db, from: IPv4Address("172.20.0.3")) == .records([.address(IPv4Address("172.21.0.4")!, ttl: 60)]))
+        #expect(names.answer(db, from: IPv4Address("172.20.0.2")) == .forward)
+        #expect(names.answer(db) == .forward)
     }
 
     @Test func parsesQueriesAndRejectsOthers() throws {

@@ -106,6 +106,9 @@ struct NetworkIntegrationTests {
         #expect(try !canPing(from: onHidden, outside.address), "an internal network has egress")
         #expect(try !canPing(from: onA, endpointHidden.ipv4Address), "an internal network is reachable from outside")
         #expect(try canPing(from: onHidden, hidden.gateway))
+        // DNS: a container on a and b resolves b's names through a's server; one only on a does not.
+        #expect(try inSandbox(onBoth, ["nslookup", "on-b", a.gateway], timeout: 5).output.contains(endpointB.ipv4Address))
+        #expect(!(try inSandbox(onA, ["nslookup", "on-b", a.gateway], timeout: 8).output.contains(endpointB.ipv4Address)))
     }
 
     @Test(.timeLimit(.minutes(1))) func removalLeavesNothingBehind() throws {

@@ -56,9 +56,9 @@ public final class DNSServer: Sendable {
 
     /// The response to a query: local when the name is ours, else the upstream's (or
     /// SERVFAIL when no upstream answers). nil for messages that are not queries.
-    public func respond(to message: [UInt8]) -> [UInt8]? {
+    public func respond(to message: [UInt8], from asker: IPv4Address? = nil) -> [UInt8]? {
         guard let query = DNSQuery(message) else { return nil }
-        if case .records(let answers) = names.answer(query.question) {
+        if case .records(let answers) = names.answer(query.question, from: asker) {
             return query.response(code: DNSQuery.noError, answers: Array(answers.prefix(32)))
         }
         return forwarder.forward(message) ?? query.response(code: DNSQuery.serverFailure, answers: [])
@@ -72,7 +72,7 @@ public final class DNSServer: Sendable {
             if count <= 0 { if stopped.load(ordering: .relaxed) { return } else { continue } }
             let message = Array(buffer[0..<count])
             guard let query = DNSQuery(message) else { continue }
-            if case .records(let answers) = names.answer(query.question) {
+            if case .records(let answers) = names.answer(query.question, from: Socket.endpoint(of: peer).0) {
                 let reply = query.response(code: DNSQuery.noError, answers: Array(answers.prefix(32)))
                 _ = reply.withUnsafeBytes { Socket.sendTo(udp, $0, peer) }
             } else {
@@ -94,11 +94,12 @@ public final class DNSServer: Sendable {
             startThread { [self] in
                 defer { close(client) }
                 Socket.setTimeout(client, seconds: 10)
+                let asker = Socket.peer(of: client)
                 // RFC 7766: two-byte length, then the message; several per connection.
                 while let prefix = Socket.readExactly(client, 2) {
                     let length = Int(prefix[0]) << 8 | Int(prefix[1])
                     guard let message = Socket.readExactly(client, length),
-                          let reply = respond(to: message) else { return }
+                          let reply = respond(to: message, from: asker) else { return }
                     if !Socket.writeAll(client, [UInt8(reply.count >> 8), UInt8(reply.count & 0xFF)] + reply) { return }
                 }
             }

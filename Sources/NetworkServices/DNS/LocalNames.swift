@@ -1,7 +1,8 @@
 import Synchronization
 
 /// Decides what the embedded DNS server answers itself: the network's names and the
-/// reverse names of its addresses. Everything else is for the host's resolvers.
+/// reverse names of its addresses — and, for a container attached to other networks too,
+/// their names (read from `neighbours`). Everything else is for the host's resolvers.
 public final class LocalNames: Sendable {
     public enum Answer: Equatable {
         /// Answer with these records (possibly none: the name exists, not this type).
@@ -12,11 +13,13 @@ public final class LocalNames: Sendable {
 
     public let network: String
     public let ttl: UInt32
+    let neighbours: NeighbourTables?
     private let state: Mutex<(table: EndpointTable, turn: Int)>
 
-    public init(network: String, table: EndpointTable = EndpointTable(), ttl: UInt32 = 60) {
+    public init(network: String, table: EndpointTable = EndpointTable(), neighbours: NeighbourTables? = nil, ttl: UInt32 = 60) {
         self.network = network
         self.ttl = ttl
+        self.neighbours = neighbours
         state = Mutex((table, 0))
     }
 
@@ -24,23 +27,41 @@ public final class LocalNames: Sendable {
         state.withLock { $0.table = table }
     }
 
-    public func answer(_ question: DNSQuestion) -> Answer {
-        state.withLock { state -> Answer in
-            if let address = LocalNames.reverseAddress(question.name) {
-                guard let name = state.table.name(of: address) else { return .forward }
-                if question.type != DNSQuestion.typePTR { return .records([]) }
-                return .records([.pointer(to: name + "." + network, ttl: ttl)])
-            }
-            let addresses = state.table.addresses(of: question.name, network: network)
-            if addresses.isEmpty { return .forward }
-            guard question.type == DNSQuestion.typeA else { return .records([]) }
-            // Replicas take turns at the head of the list, so clients that use the first
-            // address spread over them.
-            state.turn &+= 1
-            let start = state.turn % addresses.count
-            let rotated = Array(addresses[start...] + addresses[..<start])
-            return .records(rotated.map { .address($0, ttl: ttl) })
+    /// The answer to `question` asked by `asker` (the client's address, when known).
+    public func answer(_ question: DNSQuestion, from asker: IPv4Address? = nil) -> Answer {
+        let (local, askerName) = state.withLock { state in
+            (LocalNames.answer(question, in: state.table, network: network, ttl: ttl, turn: &state.turn),
+             asker.flatMap { state.table.name(of: $0) })
         }
+        guard local == .forward, let askerName, let neighbours else { return local }
+        // The asker's other networks: those whose table lists it too.
+        for neighbour in neighbours.tables() where neighbour.table.entries.contains(where: { $0.containerName == askerName }) {
+            var turn = state.withLock { state in
+                state.turn &+= 1
+                return state.turn
+            }
+            let answer = LocalNames.answer(question, in: neighbour.table, network: neighbour.network, ttl: ttl, turn: &turn)
+            if answer != .forward { return answer }
+        }
+        return .forward
+    }
+
+    private static func answer(_ question: DNSQuestion, in table: EndpointTable, network: String, ttl: UInt32,
+                               turn: inout Int) -> Answer {
+        if let address = reverseAddress(question.name) {
+            guard let name = table.name(of: address) else { return .forward }
+            if question.type != DNSQuestion.typePTR { return .records([]) }
+            return .records([.pointer(to: name + "." + network, ttl: ttl)])
+        }
+        let addresses = table.addresses(of: question.name, network: network)
+        if addresses.isEmpty { return .forward }
+        guard question.type == DNSQuestion.typeA else { return .records([]) }
+        // Replicas take turns at the head of the list, so clients that use the first
+        // address spread over them.
+        turn &+= 1
+        let start = turn % addresses.count
+        let rotated = Array(addresses[start...] + addresses[..<start])
+        return .records(rotated.map { .address($0, ttl: ttl) })
     }
 
     /// "2.0.18.172.in-addr.arpa" → 172.18.0.2.

@@ -1,7 +1,8 @@
 /// The names and addresses of a network's endpoints, as the engine writes them (atomically,
 /// on every connect and disconnect) and the network's DNS server reads them.
 ///
-/// One endpoint per line: `<ipv4> <container-name> [<alias>...]`; `#` starts a comment.
+/// One endpoint per line: `<ipv4> <container-name> [<alias>...]`; `#` starts a comment,
+/// and a first line `# network <name>` names the network.
 /// The first name is the container's own (PTR answers use it); every name may be shared by
 /// several endpoints (replicas of one service share their service name), and a query for it
 /// returns all of their addresses.
@@ -19,12 +20,18 @@ public struct EndpointTable: Sendable, Equatable {
     }
 
     public var entries: [Entry]
+    /// The network's name, when the text carried it.
+    public var network: String?
 
-    public init(entries: [Entry] = []) { self.entries = entries }
+    public init(entries: [Entry] = [], network: String? = nil) {
+        self.entries = entries
+        self.network = network
+    }
 
     public init(parsing text: String) {
         var entries: [Entry] = []
         for line in text.split(separator: "\n") {
+            if line.hasPrefix("# network ") { network = String(line.dropFirst(10)) }
             if line.hasPrefix("#") { continue }
             let fields = line.split(separator: " ")
             guard fields.count >= 2, let address = IPv4Address(fields[0]) else { continue }
@@ -35,7 +42,7 @@ public struct EndpointTable: Sendable, Equatable {
     }
 
     public func rendered(network: String) -> String {
-        var text = "# endpoints of network \(network): <ipv4> <container-name> [<alias>...]\n"
+        var text = "# network \(network)\n# <ipv4> <container-name> [<alias>...]\n"
         for entry in entries {
             text += ([entry.address.description, entry.containerName] + entry.aliases).joined(separator: " ") + "\n"
         }

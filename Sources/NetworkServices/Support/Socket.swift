@@ -54,6 +54,16 @@ enum Socket {
         return UInt16(bigEndian: address.sin_port)
     }
 
+    /// The address of a connected socket's peer.
+    static func peer(of fd: Int32) -> IPv4Address? {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        return result == 0 ? endpoint(of: address).0 : nil
+    }
+
     static func connect(_ fd: Int32, to ip: IPv4Address, _ port: UInt16) -> Int32 {
         var address = Socket.address(ip, port)
         return withUnsafePointer(to: &address) {

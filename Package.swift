@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "swiftcompose-monitor",
             dependencies: ["Monitor"],
-            linkerSettings: [.unsafeFlags(["-static-executable"])]
+            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections", "-Xlinker", "--strip-all"])]
         ),
 
         // The container engine as a library. Knows nothing of compose files.

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -54,3 +56,43 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 }
 
 int cr_remove_tree(const char *path) { return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+pid_t cr_chroot_spawn(const char *program, const char *root, const char *cwd, char *const argv[],
+                      int stdin_fd, int stdout_fd) {
+    int binary = open(program, O_RDONLY | O_CLOEXEC);
+    if (binary < 0) return -1;
+    pid_t pid = fork();
+    if (pid != 0) {
+        close(binary);
+        return pid;
+    }
+    int null = open("/dev/null", O_RDWR);
+    dup2(stdin_fd >= 0 ? stdin_fd : null, 0);
+    dup2(stdout_fd >= 0 ? stdout_fd : null, 1);
+    if (chroot(root) != 0 || chdir(cwd) != 0) _exit(126);
+    static char *const environment[] = {"PATH=/bin", NULL};
+    fexecve(binary, argv, environment);
+    _exit(127);
+}
+
+void cr_trim_executable_pages(void) {
+    char self[4096];
+    ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (length <= 0) return;
+    self[length] = 0;
+    FILE *maps = fopen("/proc/self/maps", "re");
+    if (!maps) return;
+    char line[4096 + 256];
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long start, end;
+        char permissions[5];
+        int path_offset = 0;
+        if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &start, &end, permissions, &path_offset) < 3 || path_offset == 0) continue;
+        char *path = line + path_offset;
+        path[strcspn(path, "\n")] = 0;
+        // Only read-only, file-backed views of our binary: their pages are clean.
+        if (permissions[1] == 'w' || strcmp(path, self) != 0) continue;
+        madvise((void *)start, end - start, MADV_DONTNEED);
+    }
+    fclose(maps);
+}

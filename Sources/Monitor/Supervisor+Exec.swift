@@ -62,7 +62,8 @@ extension Supervisor {
     }
 
     func execExited(pid: pid_t, session: ExecSession, code: Int32) {
-        drainOutputs(of: pid)
+        drainOutputs(of: pid)  // while the session is known: the output goes to its client
+        execs[pid] = nil
         for (fd, source) in outputs where source.owner == pid { close(fd); outputs[fd] = nil }
         if session.stdin >= 0, session.stdin != session.terminal { close(session.stdin) }
         if clients[session.client] != nil {

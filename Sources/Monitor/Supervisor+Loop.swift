@@ -90,7 +90,7 @@ extension Supervisor {
             let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
             if pid == mainPid { mainExited(code: code) }
             else if pid == probe?.pid { probeExited(code: code) }
-            else if let session = execs.removeValue(forKey: pid) { execExited(pid: pid, session: session, code: code) }
+            else if let session = execs[pid] { execExited(pid: pid, session: session, code: code) }
         }
     }
 

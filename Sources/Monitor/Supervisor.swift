@@ -79,6 +79,7 @@ public final class Supervisor {
             case .failed(let code, let message): report(handshake, "failed \(code) \(message)")
             }
         }
+        cr_trim_executable_pages()
         while !finished { pollOnce() }
         shutDown()
         return 0

@@ -58,7 +58,7 @@ struct RuntimeIsolationTests {
             let result = try await bed.run(sh("id; echo $HOME; pwd; grep CapEff /proc/self/status") {
                 $0.user = "app"; $0.workingDir = "/work/dir"; $0.groupAdd = ["nogroup"]
             })
-            #expect(result.out.hasPrefix("uid=1000(app) gid=1000(app) groups=50(staff),65534(nogroup)"))
+            #expect(result.out.hasPrefix("uid=1000(app) gid=1000(app) groups=50(staff),65534(nogroup)"), "\(result)")
             #expect(result.out.contains("\n/home/app\n/work/dir\n"))
             #expect(result.out.contains("CapEff:\t0000000000000000"))
             await #expect(throws: EngineError.self) { try await bed.run(sh("true") { $0.user = "nosuchuser" }) }

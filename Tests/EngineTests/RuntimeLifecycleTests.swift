@@ -96,8 +96,9 @@ struct RuntimeLifecycleTests {
             let cli = URL(fileURLWithPath: MonitorLauncher.executable()).deletingLastPathComponent().appendingPathComponent("swiftcompose").path
             let environment = ["SWIFTCOMPOSE_ROOT=\(bed.state.root)", "SWIFTCOMPOSE_RUN=\(bed.state.run)"]
             let cliPid = try spawnProcess([cli, "container", "run", "--name", "survivor", "--rootfs", path, "sh", "-c", "echo up; sleep 100"],
-                                          environment: environment)
-            #expect(try await eventually { try await bed.service.list(all: false).contains { $0.name == "survivor" } })
+                                          environment: environment, errors: bed.directory + "/cli.err")
+            let appeared = try await eventually(20) { try await bed.service.list(all: false).contains { $0.name == "survivor" } }
+            #expect(appeared, "\((try? String(contentsOfFile: bed.directory + "/cli.err", encoding: .utf8)) ?? "")")
             kill(cliPid, SIGKILL)
             var status: Int32 = 0
             waitpid(cliPid, &status, 0)
@@ -133,13 +134,13 @@ func collectLogs(_ bed: RuntimeTestBed, _ name: String) async -> [LogEntry] {
 }
 
 /// posix_spawn with output to /dev/null; the caller reaps the pid.
-func spawnProcess(_ arguments: [String], environment: [String]) throws -> pid_t {
+func spawnProcess(_ arguments: [String], environment: [String], errors: String = "/dev/null") throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     let argv = arguments.map { strdup($0) } + [nil]
     let envp = environment.map { strdup($0) } + [nil]
     defer { (argv + envp).forEach { free($0) } }

@@ -138,3 +138,35 @@ struct RuntimeSupervisionTests {
         }
     }
 }
+
+@Suite("RuntimeCopy", .serialized)
+struct RuntimeCopyTests {
+    @Test func copyBothWaysStaysInsideTheContainer() async throws {
+        try await withRuntimeBed { bed in
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "mkdir -p /data/sub; echo inner > /data/sub/f; ln -s / /data/root-link; while true; do sleep 0.1; done"])
+            spec.name = "files"
+            let record = try await bed.service.create(spec, image: bed.busybox())
+            try await bed.service.start(record.id)
+            #expect(try await eventually { bed.collect(try await bed.service.exec("files", options: ExecOptions(command: ["test", "-f", "/data/sub/f"]))).0 == 0 })
+
+            let out = bed.directory + "/out"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try await bed.service.copyOut("files", from: "/data/sub", to: out)
+            #expect(try String(contentsOfFile: out + "/sub/f", encoding: .utf8) == "inner\n")
+            try await bed.service.copyOut("files", from: "/data/sub/f", to: out + "/renamed")
+            #expect(try String(contentsOfFile: out + "/renamed", encoding: .utf8) == "inner\n")
+
+            let source = bed.directory + "/in.txt"
+            try "from host\n".write(toFile: source, atomically: true, encoding: .utf8)
+            try await bed.service.copyIn("files", from: source, to: "/data")
+            try await bed.service.copyIn("files", from: source, to: "/data/other.txt")
+            // Through a symlink to / inside the container: lands in the container's /tmp, not the host's.
+            let unique = "scrt-cp-\(UInt32.random(in: 0...UInt32.max))"
+            try await bed.service.copyIn("files", from: source, to: "/data/root-link/tmp/\(unique)")
+            #expect(!FileManager.default.fileExists(atPath: "/tmp/\(unique)"))
+            let check = bed.collect(try await bed.service.exec("files", options: ExecOptions(command: ["cat", "/data/in.txt", "/data/other.txt", "/tmp/\(unique)"])))
+            #expect(check.1 == "from host\nfrom host\nfrom host\n")
+            await #expect(throws: EngineError.self) { try await bed.service.copyOut("files", from: "/nope", to: out) }
+        }
+    }
+}

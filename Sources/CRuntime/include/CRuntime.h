@@ -110,4 +110,16 @@ int cr_open_terminal(int *master, int *slave);     // a new pty pair, close-on-e
 void cr_become_subreaper(void);
 int cr_remove_tree(const char *path);              // rm -rf without following symlinks
 
+// Drops this process's resident pages of read-only mappings of its own executable (they
+// are re-read from the page cache when next touched). The monitor calls it once it is up:
+// start-up code it never runs again would otherwise stay counted in its RSS.
+void cr_trim_executable_pages(void);
+
+// Runs a static program (opened before chroot) chrooted into `root`, from `cwd` inside
+// it, with the given stdin/stdout (-1: /dev/null). Every path the program touches then
+// resolves inside `root` — how `cp` reads and writes a container's files without a
+// symlink in the container reaching the host. Returns the pid, or -1 with errno.
+pid_t cr_chroot_spawn(const char *program, const char *root, const char *cwd, char *const argv[],
+                      int stdin_fd, int stdout_fd);
+
 #endif

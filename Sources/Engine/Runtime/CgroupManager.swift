@@ -146,17 +146,25 @@ public struct CgroupManager: Sendable {
         for rule in rules { try write(rule, "devices.allow", controller: "devices") }
     }
 
-    /// Pause/unpause through the freezer.
+    /// Pause/unpause through the freezer; returns once the kernel reports it done.
     public func freeze(_ frozen: Bool) throws(EngineError) {
         switch hierarchy.version {
         case .v1: try write(frozen ? "FROZEN" : "THAWED", "freezer.state", controller: "freezer")
         case .v2: try write(frozen ? "1" : "0", "cgroup.freeze", controller: "memory")
         }
+        for _ in 0..<500 {
+            let state = hierarchy.version == .v1 ? read("freezer.state", controller: "freezer")
+                : (read("cgroup.events", controller: "memory") ?? "").split(separator: "\n").first { $0.hasPrefix("frozen ") }.map(String.init)
+            if state == (frozen ? "FROZEN" : "THAWED") || state == (frozen ? "frozen 1" : "frozen 0") { return }
+            usleep(2_000)
+        }
+        throw EngineError(.timeout, "the freezer did not \(frozen ? "freeze" : "thaw") the container's processes within a second")
     }
 
+    /// Frozen or on the way there (v1 reports FREEZING meanwhile).
     public var isFrozen: Bool {
         switch hierarchy.version {
-        case .v1: return read("freezer.state", controller: "freezer") == "FROZEN"
+        case .v1: return ["FROZEN", "FREEZING"].contains(read("freezer.state", controller: "freezer") ?? "")
         case .v2: return read("cgroup.freeze", controller: "memory") == "1"
         }
     }

@@ -1,3 +1,4 @@
+import CRuntime
 import Glibc
 import Monitor
 import SystemSupport
@@ -29,7 +30,7 @@ enum MonitorLauncher {
                 + "SWIFTCOMPOSE_MONITOR at swiftcompose-monitor")
         }
         var pipe: [Int32] = [-1, -1]
-        guard Glibc.pipe(&pipe) == 0 else { throw EngineError(.system, "cannot start the monitor", cause: SystemCallError("pipe")) }
+        guard cr_pipe(&pipe) == 0 else { throw EngineError(.system, "cannot start the monitor", cause: SystemCallError("pipe")) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

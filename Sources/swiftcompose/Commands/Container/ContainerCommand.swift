@@ -14,7 +14,7 @@ struct ContainerCommand: AsyncParsableCommand {
             ContainerRemoveCommand.self, ContainerListCommand.self, ContainerInspectCommand.self,
             ContainerLogsCommand.self, ContainerWaitCommand.self, ContainerExecCommand.self, ContainerAttachCommand.self,
             ContainerTopCommand.self, ContainerStatsCommand.self, ContainerPauseCommand.self, ContainerUnpauseCommand.self,
-            ContainerRenameCommand.self, ContainerUpdateCommand.self, ContainerPruneCommand.self,
+            ContainerRenameCommand.self, ContainerUpdateCommand.self, ContainerPruneCommand.self, ContainerCopyCommand.self,
         ]
     )
 }

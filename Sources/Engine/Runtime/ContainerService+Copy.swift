@@ -1,0 +1,115 @@
+import CRuntime
+import Glibc
+import Monitor
+import SystemSupport
+
+/// `cp` between a container and the host. Both ends of the copy run a static busybox
+/// `tar` chrooted into the side it reads or writes (the container's root, or the host
+/// destination), so a symlink planted in the container resolves inside it — never on
+/// the host (the CVE-2018-15664 class).
+extension ContainerService {
+    static let staticTar = "/bin/busybox"
+
+    /// The root to read or write the container's files through: its live root while it
+    /// runs, else its rootfs directory.
+    func filesystemRoot(_ record: ContainerRecord) throws(EngineError) -> String {
+        let current = try info(record)
+        if current.isRunning { return "/proc/\(current.run.pid)/root" }
+        switch record.rootfs {
+        case .directory(let path): return path
+        case .overlay(_, let upper, _):
+            throw EngineError(.unsupported, "copying files of stopped container \(record.name) (overlay rootfs, upper \(upper)) "
+                + "needs it running; start it first")
+        }
+    }
+
+    /// Copies `containerPath` (file or directory) to `hostPath`: into it when it is an
+    /// existing directory, else as that name.
+    public func copyOut(_ reference: String, from containerPath: String, to hostPath: String) async throws(EngineError) {
+        let record = try store.resolve(reference)
+        let root = try filesystemRoot(record)
+        let (parent, name) = split(containerPath)
+        var info = stat()
+        let intoDirectory = stat(hostPath, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+        let destination = intoDirectory ? hostPath : split(hostPath).parent
+        let staging = intoDirectory ? hostPath : "\(destination)/.swiftcompose-cp-\(UInt32.random(in: 0...UInt32.max))"
+        if !intoDirectory {
+            guard mkdir(staging, 0o700) == 0 else {
+                throw EngineError(.system, "cannot copy to \(hostPath)", cause: SystemCallError("mkdir", staging))
+            }
+        }
+        defer { if !intoDirectory { _ = cr_remove_tree(staging) } }
+        try pipeTar(from: (root, parent, ["tar", "-c", "-f", "-", name]), to: (staging, "/", ["tar", "-x", "-f", "-"]),
+                    what: "\(record.name):\(containerPath)")
+        if !intoDirectory, Glibc.rename("\(staging)/\(name)", hostPath) != 0 {
+            throw EngineError(.system, "cannot copy to \(hostPath)", cause: SystemCallError("rename", hostPath))
+        }
+    }
+
+    /// Copies `hostPath` into the container: into `containerPath` when that is an
+    /// existing directory there, else as that name.
+    public func copyIn(_ reference: String, from hostPath: String, to containerPath: String) async throws(EngineError) {
+        let record = try store.resolve(reference)
+        let root = try filesystemRoot(record)
+        guard access(hostPath, F_OK) == 0 else { throw EngineError(.notFound, "no such file or directory: \(hostPath)") }
+        let intoDirectory = run(root: root, ["test", "-d", containerPath]) == 0
+        let (hostParent, hostName) = split(hostPath)
+        let (targetDirectory, targetName) = intoDirectory ? (containerPath, hostName) : split(containerPath)
+        guard run(root: root, ["test", "-d", targetDirectory]) == 0 else {
+            throw EngineError(.notFound, "could not find the directory \(targetDirectory) in container \(record.name)")
+        }
+        var sourceDirectory = hostParent
+        var staging: String?
+        if targetName != hostName {
+            // Give the copy its new name in a staging directory (busybox tar cannot rename).
+            let directory = "/tmp/.swiftcompose-cp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            guard mkdir(directory, 0o700) == 0, symlink(hostPath, "\(directory)/\(targetName)") == 0 else {
+                throw EngineError(.system, "cannot stage \(hostPath)", cause: SystemCallError("mkdir", directory))
+            }
+            staging = directory
+            sourceDirectory = directory
+        }
+        defer { if let staging { _ = cr_remove_tree(staging) } }
+        // -h: the staged name is a symlink to the source; archive what it points at.
+        try pipeTar(from: ("/", sourceDirectory, ["tar", "-c", "-h", "-f", "-", targetName]),
+                    to: (root, targetDirectory, ["tar", "-x", "-f", "-"]), what: "\(record.name):\(containerPath)")
+    }
+
+    private func split(_ path: String) -> (parent: String, name: String) {
+        var trimmed = path
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return (".", trimmed) }
+        let parent = String(trimmed[..<slash])
+        return (parent.isEmpty ? "/" : parent, String(trimmed[trimmed.index(after: slash)...]))
+    }
+
+    private func spawn(root: String, cwd: String, _ arguments: [String], input: Int32, output: Int32) -> pid_t {
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        return cr_chroot_spawn(ContainerService.staticTar, root, cwd, argv, input, output)
+    }
+
+    private func reap(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    private func run(root: String, _ arguments: [String]) -> Int32 {
+        let pid = spawn(root: root, cwd: "/", arguments, input: -1, output: -1)
+        return pid < 0 ? 127 : reap(pid)
+    }
+
+    private func pipeTar(from source: (String, String, [String]), to target: (String, String, [String]), what: String) throws(EngineError) {
+        var pipe: [Int32] = [-1, -1]
+        guard cr_pipe(&pipe) == 0 else { throw EngineError(.system, "cannot copy \(what)", cause: SystemCallError("pipe")) }
+        let reader = spawn(root: target.0, cwd: target.1, target.2, input: pipe[0], output: -1)
+        let writer = spawn(root: source.0, cwd: source.1, source.2, input: -1, output: pipe[1])
+        close(pipe[0])
+        close(pipe[1])
+        let written = writer < 0 ? 127 : reap(writer)
+        let read = reader < 0 ? 127 : reap(reader)
+        guard written == 0 else { throw EngineError(.notFound, "could not copy \(what): no such file or directory in the source") }
+        guard read == 0 else { throw EngineError(.system, "could not copy \(what): writing the destination failed (status \(read))") }
+    }
+}

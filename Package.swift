@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
+        .systemLibrary(name: "CFileSystem", path: "Sources/CFileSystem"),
         .target(name: "CNetworkSupport"),
 
         // Syscall wrappers, errors, atomic files, locks, digests. Foundation-free, so the
@@ -57,7 +58,7 @@ let package = Package(
         // The container engine as a library. Knows nothing of compose files.
         .target(
             name: "Engine",
-            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CZlib", "CSeccomp", "CCap", "Monitor"]
+            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CZlib", "CSeccomp", "CCap", "CFileSystem", "Monitor"]
         ),
 
         // Project + engine state → plan → actions.
@@ -77,7 +78,8 @@ let package = Package(
 
         .testTarget(name: "ComposeModelTests", dependencies: ["ComposeModel"], resources: [.copy("Corpus")]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "SystemSupport", "NetworkServices", "Monitor"]),
+        .target(name: "EngineTestSupport", dependencies: ["Engine", "SystemSupport"], path: "Tests/EngineTestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["EngineTestSupport", "CFileSystem", "Engine", "SystemSupport", "NetworkServices", "Monitor"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ComposeModel", "Engine"]),
     ]
 )

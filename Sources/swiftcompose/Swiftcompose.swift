@@ -13,6 +13,7 @@ struct Swiftcompose: AsyncParsableCommand {
         version: SwiftcomposeVersion.current,
         subcommands: [
             ConfigCommand.self,
+            ImageCommand.self,
             VersionCommand.self,
             NetworkCommand.self,
             ContainerCommand.self,

@@ -161,6 +161,8 @@ public struct ContainerService: Sendable {
             unlink(paths.controlSocket)
             _ = cr_remove_tree(paths.directory)
         }
+        // The container's writable layer, when it ran on an image of the store.
+        ImageStore(state: state).releaseContainerLayer(record.rootfs)
     }
 
     // MARK: list, inspect

@@ -23,7 +23,7 @@ struct ContainerRunCommand: AsyncParsableCommand {
         let service = engine.service
         do {
             let spec = try options.spec(image: imageName, command: command, autoRemove: remove)
-            let record = try await service.create(spec, image: try options.image(imageName))
+            let record = try await service.create(spec, image: try options.image(imageName, state: StateRoot.fromEnvironment(root: engine.root)))
             if detach {
                 try await service.start(record.id)
                 print(record.id)
@@ -50,7 +50,7 @@ struct ContainerCreateCommand: AsyncParsableCommand {
         let (imageName, command) = options.rootfs != nil ? (options.rootfs!, arguments) : (arguments.first ?? "", Array(arguments.dropFirst()))
         do {
             let record = try await engine.service.create(try options.spec(image: imageName, command: command, autoRemove: false),
-                                                         image: try options.image(imageName))
+                                                         image: try options.image(imageName, state: StateRoot.fromEnvironment(root: engine.root)))
             print(record.id)
         } catch let error as EngineError {
             failAndExit(error)

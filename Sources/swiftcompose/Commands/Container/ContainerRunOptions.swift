@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import SystemSupport
 
 /// The flags `container run` and `container create` share (docker run's names).
 struct ContainerRunOptions: ParsableArguments {
@@ -184,10 +185,10 @@ struct ContainerRunOptions: ParsableArguments {
                                        options: options.filter { $0 != "ro" && $0 != "rw" })
     }
 
-    /// The image to run on: `--rootfs DIR` (a directory) for now.
-    func image(_ reference: String) throws -> ContainerImage {
+    /// The image to run on: an image of the store, or with `--rootfs DIR` a plain directory.
+    func image(_ reference: String, state: StateRoot) throws -> ContainerImage {
         guard let rootfs else {
-            throw ValidationError("no image store is available to this build yet; run on a directory with --rootfs DIR")
+            return try ImageStore(state: state).containerImage(reference)
         }
         let path = URL(fileURLWithPath: rootfs).standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("--rootfs \(rootfs): no such directory") }

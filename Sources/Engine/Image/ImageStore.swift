@@ -1,0 +1,232 @@
+import Foundation
+import Glibc
+import SystemSupport
+
+/// The engine's images: a content-addressed blob store (`blobs/sha256/…`), image records
+/// with their names, and unpacked layer snapshots keyed by chain ID and shared between
+/// images. Writes are atomic and happen under one lock; a layer whose content does not
+/// match its digest is refused and nothing of it is kept.
+public struct ImageStore: Sendable {
+    public let state: StateRoot
+
+    public init(state: StateRoot) {
+        self.state = state
+    }
+
+    var directory: String { state.path("images") }
+    func blobPath(_ digest: String) -> String { directory + "/blobs/sha256/" + digest.dropFirst("sha256:".count) }
+    func snapshotDirectory(_ chainID: String) -> String { directory + "/snapshots/" + chainID.dropFirst("sha256:".count) }
+    func recordPath(_ id: String) -> String { directory + "/records/" + id.dropFirst("sha256:".count) + ".json" }
+    /// Short links to snapshots keep overlay's mount options small for images with many layers.
+    func shortLink(_ chainID: String) -> String { directory + "/l/" + chainID.dropFirst("sha256:".count).prefix(16) }
+
+    func locked<T>(_ body: () throws -> T) throws -> T {
+        try makeDirectories(directory)
+        let lock = try FileLock(exclusive: directory + "/.lock")
+        defer { _ = lock }
+        return try body()
+    }
+
+    // MARK: reading
+
+    public func list() throws(EngineError) -> [ImageRecord] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/records")) ?? []
+        var records: [ImageRecord] = []
+        for file in files where file.hasSuffix(".json") {
+            guard let data = FileManager.default.contents(atPath: directory + "/records/" + file),
+                  let record = try? JSONDecoder().decode(ImageRecord.self, from: data) else { continue }
+            records.append(record)
+        }
+        return records.sorted { $0.created > $1.created }
+    }
+
+    /// Finds an image by name (`busybox`, `busybox:latest`, `docker.io/library/busybox`), full or short id.
+    public func resolve(_ reference: String) throws(EngineError) -> ImageRecord {
+        let images = try list()
+        let bareID = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
+        if bareID.count >= 4, bareID.allSatisfy(\.isHexDigit),
+           let match = images.first(where: { $0.id.dropFirst(7).hasPrefix(bareID) }) {
+            return match
+        }
+        let normalized = (try? ImageReference(parsing: reference))?.description ?? reference
+        if let match = images.first(where: { $0.names.contains(normalized) }) { return match }
+        throw EngineError(.notFound, "image \"\(reference)\" not found; import, load or pull it first (swiftcompose image import|load|pull)")
+    }
+
+    // MARK: writing
+
+    /// `docker import`: a root filesystem tarball (plain or gzip) as a one-layer image.
+    public func importRootfs(tarball path: String, reference: String?, config: ImageConfiguration.Config = .init(),
+                             comment: String = "imported") throws(EngineError) -> ImageRecord {
+        let names = try reference.map { (name) throws(EngineError) in [try ImageReference(parsing: name).description] } ?? []
+        do {
+            return try locked { () throws -> ImageRecord in
+                let layer = try storeLayer(from: path, parentChainID: nil)
+                let now = Date()
+                let configuration = ImageConfiguration(
+                    created: ISO8601DateFormatter().string(from: now), config: config,
+                    rootfs: .init(diff_ids: [layer.diffID]),
+                    history: [.init(created: ISO8601DateFormatter().string(from: now), created_by: "swiftcompose image import", comment: comment)])
+                return try writeImage(configuration: configuration, layers: [layer], names: names)
+            }
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.system, "importing \(path): \(error)")
+        }
+    }
+
+    /// Copies a layer blob into the store and unpacks it into its snapshot (once per chain ID).
+    func storeLayer(from path: String, parentChainID: String?) throws -> LayerRecord {
+        let blobs = directory + "/blobs/sha256"
+        try makeDirectories(blobs)
+        try makeDirectories(directory + "/snapshots")
+        try makeDirectories(directory + "/l")
+        let staging = directory + "/staging-\(UUID().uuidString)"
+        try makeDirectories(staging + "/fs")
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+
+        // Hash the blob as stored while copying it.
+        let input = open(path, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw EngineError(.notFound, "cannot open \(path)", cause: SystemCallError("open", path)) }
+        defer { close(input) }
+        let blobTemporary = staging + "/blob"
+        let output = open(blobTemporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw SystemCallError("open", blobTemporary) }
+        var blobHasher = SHA256Hasher()
+        var size: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count < 0 { close(output); throw EngineError(.system, "reading \(path)", cause: SystemCallError("read", path)) }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { blobHasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            let written = buffer.withUnsafeBytes { write(output, $0.baseAddress, count) }
+            guard written == count else { close(output); throw SystemCallError("write", blobTemporary) }
+            size += Int64(count)
+        }
+        fsync(output)
+        close(output)
+        let digest = blobHasher.finalize()
+
+        // Unpack into the staging snapshot; the diff ID is the hash of the uncompressed stream.
+        let layerFD = open(blobTemporary, O_RDONLY | O_CLOEXEC)
+        guard layerFD >= 0 else { throw SystemCallError("open", blobTemporary) }
+        defer { close(layerFD) }
+        let source = try ByteSource(fd: layerFD, path: path)
+        let reader = TarReader(source: source, name: path)
+        try LayerExtractor.extract(reader, into: staging + "/fs", archiveName: path)
+        let diffID = reader.finishDigest()
+        let chainID = parentChainID.map { SHA256Hasher.digest(Array("\($0) \(diffID)".utf8)) } ?? diffID
+
+        let snapshot = snapshotDirectory(chainID)
+        if !FileManager.default.fileExists(atPath: snapshot) {
+            try makeDirectories(staging + "/snapshot")
+            try FileManager.default.moveItem(atPath: staging + "/fs", toPath: staging + "/snapshot/fs")
+            if rename(staging + "/snapshot", snapshot) != 0 { throw SystemCallError("rename", snapshot) }
+            let link = shortLink(chainID)
+            unlink(link)
+            symlink("../snapshots/\(chainID.dropFirst(7))/fs", link)
+        }
+        let blob = blobPath(digest)
+        if !FileManager.default.fileExists(atPath: blob), rename(blobTemporary, blob) != 0 { throw SystemCallError("rename", blob) }
+        let compressed = source.isCompressed
+        return LayerRecord(digest: digest, mediaType: compressed ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar",
+                           size: size, diffID: diffID, chainID: chainID)
+    }
+
+    /// Writes config and manifest blobs and the record, moving `names` to this image.
+    func writeImage(configuration: ImageConfiguration, layers: [LayerRecord], names: [String]) throws -> ImageRecord {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let configBytes = Array(try encoder.encode(configuration))
+        let configDigest = SHA256Hasher.digest(configBytes)
+        try AtomicFile.write(configBytes, to: blobPath(configDigest))
+        let manifest: [String: Any] = [
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": ["mediaType": "application/vnd.oci.image.config.v1+json", "digest": configDigest, "size": configBytes.count],
+            "layers": layers.map { ["mediaType": $0.mediaType, "digest": $0.digest, "size": $0.size] as [String: Any] },
+        ]
+        let manifestBytes = Array(try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]))
+        let manifestDigest = SHA256Hasher.digest(manifestBytes)
+        try AtomicFile.write(manifestBytes, to: blobPath(manifestDigest))
+        try makeDirectories(directory + "/records")
+        // A name belongs to one image: take it from whichever image had it.
+        for var other in try list() where other.id != configDigest && !Set(other.names).isDisjoint(with: names) {
+            other.names.removeAll { names.contains($0) }
+            try AtomicFile.write(Array(try encoder.encode(other)), to: recordPath(other.id))
+        }
+        var record = (try? resolve(configDigest)) ?? ImageRecord(
+            id: configDigest, names: [], manifestDigest: manifestDigest, layers: layers, configuration: configuration,
+            created: Date(), size: layers.reduce(0) { $0 + $1.size })
+        record.names = Array(Set(record.names + names)).sorted()
+        try AtomicFile.write(Array(try encoder.encode(record)), to: recordPath(record.id))
+        return record
+    }
+
+    /// Adds a name to an image (`docker tag`).
+    public func tag(_ source: String, as target: String) throws(EngineError) {
+        let image = try resolve(source)
+        let name = try ImageReference(parsing: target).description
+        do {
+            _ = try locked { () throws -> ImageRecord in
+                try writeImage(configuration: image.configuration, layers: image.layers, names: [name])
+            }
+        } catch let error as EngineError { throw error } catch { throw EngineError(.system, "tagging \(source): \(error)") }
+    }
+
+    /// Removes a name, and the image when no name is left (`docker rmi`). An image that a
+    /// container uses is kept unless `force`.
+    public func remove(_ reference: String, force: Bool = false, containersUsing: Set<String> = []) throws(EngineError) -> [String] {
+        let image = try resolve(reference)
+        let normalized = (try? ImageReference(parsing: reference))?.description
+        do {
+            return try locked { () throws -> [String] in
+                var record = image
+                var removed: [String] = []
+                if let normalized, record.names.contains(normalized), record.names.count > 1 {
+                    record.names.removeAll { $0 == normalized }
+                    try AtomicFile.write(Array(try JSONEncoder().encode(record)), to: recordPath(record.id))
+                    return ["Untagged: \(ImageReferenceFormatting.familiar(normalized))"]
+                }
+                if containersUsing.contains(record.id), !force {
+                    throw EngineError(.inUse, "image \(reference) is used by a container; remove the container first, or use --force")
+                }
+                removed += record.names.map { "Untagged: \(ImageReferenceFormatting.familiar($0))" }
+                unlink(recordPath(record.id))
+                removed.append("Deleted: \(record.id)")
+                try garbageCollect()
+                return removed
+            }
+        } catch let error as EngineError { throw error } catch { throw EngineError(.system, "removing \(reference): \(error)") }
+    }
+
+    /// Deletes blobs and snapshots no image refers to any more.
+    func garbageCollect() throws {
+        let images = try list()
+        var blobs = Set<String>()
+        var snapshots = Set<String>()
+        for image in images {
+            blobs.insert(image.id)
+            blobs.insert(image.manifestDigest)
+            for layer in image.layers {
+                blobs.insert(layer.digest)
+                snapshots.insert(layer.chainID)
+            }
+        }
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/blobs/sha256")) ?? [] where !blobs.contains("sha256:" + file) {
+            unlink(directory + "/blobs/sha256/" + file)
+        }
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/snapshots")) ?? [] where !snapshots.contains("sha256:" + file) {
+            unlink(shortLink("sha256:" + file))
+            try? FileManager.default.removeItem(atPath: directory + "/snapshots/" + file)
+        }
+    }
+}
+
+enum ImageReferenceFormatting {
+    static func familiar(_ name: String) -> String {
+        (try? ImageReference(parsing: name))?.familiar ?? name
+    }
+}
+

@@ -61,6 +61,10 @@ func askUDP(_ port: UInt16, _ query: [UInt8]) -> [UInt8]? {
     ])
 
     @Test func endpointTableRoundTrips() {
+        var dual = table
+        dual.entries[0].addressV6 = IPv6Address("fd00:20::2")
+        #expect(EndpointTable(parsing: dual.rendered(network: "shop_default")).entries == dual.entries)
+        #expect(dual.addressesV6(of: "web", network: "shop_default") == [IPv6Address("fd00:20::2")!])
         let text = table.rendered(network: "shop_default")
         #expect(EndpointTable(parsing: text).entries == table.entries && EndpointTable(parsing: text).network == "shop_default")
         #expect(table.addresses(of: "WEB.", network: "shop_default").map(\.description) == ["172.20.0.2", "172.20.0.3"])

@@ -163,6 +163,30 @@ struct NetworkIntegrationTests {
         #expect(try runCommand(["nft", "list", "tables"]).output.contains(NetworkFirewall.tableName(networkID: network.id)))
     }
 
+    @Test(.timeLimit(.minutes(1))) func dualStackNetworksGiveIPv6AddressesAndAAAARecords() throws {
+        let bed = try NetworkTestBed()
+        defer { bed.cleanUp() }
+        let network = try bed.manager.create(NetworkConfiguration(name: bed.name("dual"), enableIPv6: true))
+        let gatewayV6 = try #require(network.gatewayV6)
+        let one = try bed.sandbox(bed.name("one"))
+        let two = try bed.sandbox(bed.name("two"))
+        let first = try bed.manager.connect(sandbox: one, network: network.id, containerID: bed.name("one"), containerName: "one")
+        let second = try bed.manager.connect(sandbox: two, network: network.id, containerID: bed.name("two"),
+                                             containerName: "two", aliases: ["db"])
+        let addressV6 = try #require(second.ipv6Address)
+        #expect(first.gatewayV6 == gatewayV6 && first.ipv6Address != nil)
+        #expect(try inSandbox(two, ["ip", "-o", "-6", "addr", "show", "eth0"]).output.contains(addressV6 + "/64"))
+        #expect(try inSandbox(one, ["ip", "-6", "route"]).output.contains("default via \(gatewayV6)"))
+        #expect(try inSandbox(one, ["ping", "-6", "-c", "1", "-W", "2", addressV6], timeout: 5).status == 0)
+        #expect(try inSandbox(one, ["ping", "-6", "-c", "1", "-W", "2", gatewayV6], timeout: 5).status == 0)
+        let answer = try inSandbox(one, ["nslookup", "-type=AAAA", "db", network.gateway], timeout: 5).output
+        #expect(answer.contains(addressV6), "\(answer)")
+        try bed.manager.removeSandbox(containerID: bed.name("one"))
+        try bed.manager.removeSandbox(containerID: bed.name("two"))
+        try bed.manager.remove(network.id)
+        #expect(!(try runCommand(["ip", "-6", "route"]).output.contains(network.subnetV6!)))
+    }
+
     @Test(.timeLimit(.minutes(1))) func conflictingRequestsAreRefused() throws {
         let bed = try NetworkTestBed()
         defer { bed.cleanUp() }

@@ -13,6 +13,21 @@ import Testing
         #expect(IPv4Subnet("10.0.0.0/33") == nil)
     }
 
+    @Test func parsesAndPrintsIPv6() throws {
+        #expect(IPv6Address("fd00::2")?.description == "fd00::2")
+        #expect(IPv6Address("fd12:3456:789a:1:0:0:0:1")?.description == "fd12:3456:789a:1::1")
+        #expect(IPv6Address("::1")?.description == "::1")
+        #expect(IPv6Address("::")?.description == "::")
+        #expect(IPv6Address("1:0:0:2:0:0:0:3")?.description == "1:0:0:2::3")
+        #expect(IPv6Address("fd00::1::2") == nil)
+        #expect(IPv6Address("fd00:12345::") == nil)
+        #expect(IPv6Address("172.17.0.1") == nil)
+        let subnet = try #require(IPv6Subnet("fd00:1:2:3:4::/64"))
+        #expect(subnet.description == "fd00:1:2:3::/64")
+        #expect(subnet.contains(IPv6Address("fd00:1:2:3::99")!) && !subnet.contains(IPv6Address("fd00:1:2:4::1")!))
+        #expect(IPv6Address(bytes: subnet.address(at: 2).bytes) == IPv6Address("fd00:1:2:3::2"))
+    }
+
     @Test func subnetsOverlap() throws {
         let wide = try #require(IPv4Subnet("172.16.0.0/12"))
         let inner = try #require(IPv4Subnet("172.18.0.0/16"))
@@ -73,6 +88,17 @@ import Testing
                                    existing: [clash])
         #expect(plan.bridge == "sc-test0" && plan.gateway.description == "10.41.0.1" && plan.mtu == 1400)
         #expect(plan.ipRange?.description == "10.41.2.0/24")
+        #expect(plan.subnetV6 == nil)
+        let dual = try NetworkPlan(NetworkConfiguration(name: "n", subnet: "10.41.0.0/16", enableIPv6: true), existing: [])
+        let prefix = try #require(dual.subnetV6)
+        #expect(prefix.prefixLength == 64 && prefix.base.bytes[0] == 0xfd && dual.gatewayV6 == prefix.address(at: 1))
+        #expect(throws: EngineError.self) {
+            try NetworkPlan(NetworkConfiguration(name: "n", enableIPv6: true, subnetV6: "fd00:9::/64", gatewayV6: "fd00:8::1"),
+                            existing: [])
+        }
+        #expect(try IPAddressManagement.addressV6(requested: nil, ipv4: IPv4Address("10.41.0.7")!, in: IPv4Subnet("10.41.0.0/16")!,
+                                                  subnet: prefix, gateway: prefix.address(at: 1), used: [], network: "n")
+            == prefix.address(at: 7))
     }
 
     @Test func netlinkRequestLayout() {
@@ -94,7 +120,11 @@ import Testing
     @Test func firewallRulesFollowTheNetworkKind() {
         let subnet = IPv4Subnet("172.30.0.0/16")!
         let open = NetworkFirewall.ruleset(networkID: "0123456789abcdef", bridge: "br-x", subnet: subnet, isInternal: false)
-        #expect(open.contains("table ip swiftcompose-0123456789ab {"))
+        #expect(open.contains("table inet swiftcompose-0123456789ab {"))
+        #expect(!open.contains("ip6 saddr"))
+        let dual = NetworkFirewall.ruleset(networkID: "0123456789abcdef", bridge: "br-x", subnet: subnet,
+                                           subnetV6: IPv6Subnet("fd00:7::/64"), isInternal: false)
+        #expect(dual.contains("ip6 saddr fd00:7::/64 oifname != \"br-x\" masquerade"))
         #expect(open.contains("ip saddr 172.30.0.0/16 oifname != \"br-x\" masquerade"))
         #expect(open.contains("oifname \"br-x\" drop"))
         #expect(!open.contains("iifname \"br-x\" drop"))

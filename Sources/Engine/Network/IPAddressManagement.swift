@@ -44,6 +44,28 @@ enum IPAddressManagement {
         }
     }
 
+    /// An endpoint's IPv6 address: the requested one, else the prefix plus its IPv4
+    /// address's offset in the IPv4 subnet — unique as that is, and easy to read side by side.
+    static func addressV6(requested: String?, ipv4: IPv4Address, in subnetV4: IPv4Subnet, subnet: IPv6Subnet,
+                          gateway: IPv6Address, used: Set<IPv6Address>, network: String) throws(EngineError) -> IPv6Address {
+        let address: IPv6Address
+        if let requested {
+            guard let parsed = IPv6Address(requested) else {
+                throw EngineError(.invalidArgument, "ipv6_address \(requested) is not an IPv6 address")
+            }
+            address = parsed
+        } else {
+            address = subnet.address(at: UInt128(ipv4.value - subnetV4.base.value))
+        }
+        guard subnet.contains(address), address != subnet.base else {
+            throw EngineError(.invalidArgument, "IPv6 address \(address) is not a usable address of network \(network) (\(subnet))")
+        }
+        guard address != gateway, !used.contains(address) else {
+            throw EngineError(.conflict, "IPv6 address \(address) is already in use on network \(network)")
+        }
+        return address
+    }
+
     /// A locally administered MAC derived from the address, as Docker does (02:42:ac:11:00:02).
     static func macAddress(for address: IPv4Address) -> [UInt8] {
         [0x02, 0x42] + address.bytes

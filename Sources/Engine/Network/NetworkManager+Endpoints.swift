@@ -36,7 +36,7 @@ extension NetworkManager {
     /// the first non-internal network, the default route; the outer end joins the bridge.
     /// `containerName` and `aliases` become DNS names on the network.
     public func connect(sandbox: String, network reference: String, containerID: String, containerName: String,
-                        aliases: [String] = [], ipv4Address: String? = nil,
+                        aliases: [String] = [], ipv4Address: String? = nil, ipv6Address: String? = nil,
                         macAddress: String? = nil) throws(EngineError) -> Endpoint {
         try store.locked { () throws(EngineError) -> Endpoint in
             var record = try inspect(reference)
@@ -59,6 +59,15 @@ extension NetworkManager {
                 address = try IPAddressManagement.nextAddress(in: subnet, range: record.ipRange.flatMap { IPv4Subnet($0) },
                                                               gateway: gateway, used: used)
             }
+            var v6: EndpointV6?
+            if let subnetV6 = record.subnetV6.flatMap({ IPv6Subnet($0) }), let gatewayV6 = record.gatewayV6.flatMap({ IPv6Address($0) }) {
+                let usedV6 = Set(record.endpoints.values.compactMap { $0.ipv6Address.flatMap { IPv6Address($0) } })
+                let addressV6 = try IPAddressManagement.addressV6(requested: ipv6Address, ipv4: address, in: subnet, subnet: subnetV6,
+                                                                  gateway: gatewayV6, used: usedV6, network: record.name)
+                v6 = EndpointV6(address: addressV6, subnet: subnetV6, gateway: gatewayV6)
+            } else if ipv6Address != nil {
+                throw EngineError(.invalidArgument, "network \(record.name) has no IPv6; create it with enable_ipv6 to give \(containerName) an IPv6 address")
+            }
             let mac: [UInt8]
             if let text = macAddress {
                 guard let parsed = MACAddress.parse(text) else {
@@ -70,9 +79,10 @@ extension NetworkManager {
             }
             let hostInterface = "veth" + SHA256Hasher.digest(Array((record.id + containerID).utf8)).dropFirst(7).prefix(11)
             let interfaceName = try plumb(sandbox: sandbox, record: record, hostInterface: hostInterface,
-                                          address: address, subnet: subnet, gateway: gateway, mac: mac)
+                                          address: address, subnet: subnet, gateway: gateway, v6: v6, mac: mac)
             let endpoint = EndpointRecord(containerID: containerID, containerName: containerName, aliases: aliases,
-                                          ipv4Address: address.description, macAddress: MACAddress.format(mac),
+                                          ipv4Address: address.description, ipv6Address: v6?.address.description,
+                                          macAddress: MACAddress.format(mac),
                                           interfaceName: interfaceName, hostInterface: hostInterface, sandbox: sandbox)
             record.endpoints[containerID] = endpoint
             do throws(EngineError) {
@@ -84,7 +94,9 @@ extension NetworkManager {
             }
             return Endpoint(networkID: record.id, networkName: record.name, interfaceName: interfaceName,
                             ipv4Address: address.description, prefixLength: subnet.prefixLength,
-                            gateway: gateway.description, macAddress: endpoint.macAddress,
+                            gateway: gateway.description, ipv6Address: v6?.address.description,
+                            prefixLengthV6: v6?.subnet.prefixLength, gatewayV6: v6?.gateway.description,
+                            macAddress: endpoint.macAddress,
                             dnsServer: gateway.description, aliases: aliases)
         }
     }
@@ -104,7 +116,7 @@ extension NetworkManager {
 
     /// Creates the veth pair and configures both ends; returns the inner interface's name.
     private func plumb(sandbox: String, record: NetworkRecord, hostInterface: String, address: IPv4Address,
-                       subnet: IPv4Subnet, gateway: IPv4Address, mac: [UInt8]) throws(EngineError) -> String {
+                       subnet: IPv4Subnet, gateway: IPv4Address, v6: EndpointV6?, mac: [UInt8]) throws(EngineError) -> String {
         var created = false
         do {
             let inside = try NetworkNamespace.netlinkSocket(in: sandbox)
@@ -126,10 +138,14 @@ extension NetworkManager {
             }
             try host.setUp(index: outer, master: bridge)
             try inside.addAddress(address, prefixLength: subnet.prefixLength, index: inner)
+            if let v6 { try inside.addAddress(v6.address, prefixLength: v6.subnet.prefixLength, index: inner) }
             try inside.setUp(index: inner)
             let routed = try inside.hasDefaultRoute()
             if !record.isInternal && !routed {
                 try inside.addDefaultRoute(via: gateway, index: inner)
+            }
+            if let v6, !record.isInternal, !(try inside.hasDefaultRoute(family: NetlinkConstant.inet6)) {
+                try inside.addDefaultRoute(via: v6.gateway, index: inner)
             }
             return interfaceName
         } catch let error as EngineError {
@@ -146,4 +162,11 @@ extension NetworkManager {
             try? netlink.deleteLink(index: index)
         }
     }
+}
+
+/// An endpoint's IPv6 side, on networks that have one.
+struct EndpointV6 {
+    let address: IPv6Address
+    let subnet: IPv6Subnet
+    let gateway: IPv6Address
 }

@@ -46,7 +46,8 @@ public struct NetworkManager: Sendable {
                 bridge: plan.bridge, subnet: plan.subnet.description, gateway: plan.gateway.description,
                 ipRange: plan.ipRange?.description, mtu: plan.mtu, isInternal: configuration.isInternal,
                 isAttachable: configuration.isAttachable, labels: configuration.labels,
-                options: configuration.options, endpoints: [:])
+                options: configuration.options, subnetV6: plan.subnetV6?.description,
+                gatewayV6: plan.gatewayV6?.description, endpoints: [:])
             do throws(EngineError) {
                 try writeEndpointTable(of: record)
                 try store.save(record)
@@ -114,10 +115,13 @@ public struct NetworkManager: Sendable {
                 throw SystemCallError("netlink", "bridge \(plan.bridge) vanished", errno: ENODEV)
             }
             try netlink.addAddress(plan.gateway, prefixLength: plan.subnet.prefixLength, index: index)
+            if let gatewayV6 = plan.gatewayV6, let subnetV6 = plan.subnetV6 {
+                try netlink.addAddress(gatewayV6, prefixLength: subnetV6.prefixLength, index: index)
+            }
             try netlink.setUp(index: index)
             try NetworkFirewall.install(networkID: plan.id, bridge: plan.bridge, subnet: plan.subnet,
-                                        isInternal: plan.isInternal)
-            if !plan.isInternal { try NetworkFirewall.enableForwarding() }
+                                        subnetV6: plan.subnetV6, isInternal: plan.isInternal)
+            if !plan.isInternal { try NetworkFirewall.enableForwarding(ipv6: plan.subnetV6 != nil) }
         } catch let error as EngineError {
             tearDownLinks(bridge: plan.bridge, networkID: plan.id)
             throw error
@@ -161,7 +165,8 @@ public struct NetworkManager: Sendable {
     func writeEndpointTable(of record: NetworkRecord) throws(EngineError) {
         let entries = record.endpoints.values.sorted { $0.containerName < $1.containerName }.compactMap { endpoint in
             IPv4Address(endpoint.ipv4Address).map {
-                EndpointTable.Entry(address: $0, containerName: endpoint.containerName, aliases: endpoint.aliases)
+                EndpointTable.Entry(address: $0, addressV6: endpoint.ipv6Address.flatMap { IPv6Address($0) },
+                                    containerName: endpoint.containerName, aliases: endpoint.aliases)
             }
         }
         let directory = runDirectory(of: record)

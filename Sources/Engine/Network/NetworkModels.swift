@@ -15,10 +15,16 @@ public struct NetworkConfiguration: Sendable, Equatable {
     /// Driver options; understood: `com.docker.network.bridge.name`,
     /// `com.docker.network.driver.mtu`.
     public var options: [String: String]
+    /// Also give endpoints IPv6 addresses (`enable_ipv6`).
+    public var enableIPv6: Bool
+    /// IPv6 prefix; nil with `enableIPv6` picks a unique local /64 (fdXX:…::/64).
+    public var subnetV6: String?
+    public var gatewayV6: String?
 
     public init(name: String, driver: String = "bridge", subnet: String? = nil, gateway: String? = nil,
                 ipRange: String? = nil, isInternal: Bool = false, isAttachable: Bool = false,
-                labels: [String: String] = [:], options: [String: String] = [:]) {
+                labels: [String: String] = [:], options: [String: String] = [:],
+                enableIPv6: Bool = false, subnetV6: String? = nil, gatewayV6: String? = nil) {
         self.name = name
         self.driver = driver
         self.subnet = subnet
@@ -28,6 +34,9 @@ public struct NetworkConfiguration: Sendable, Equatable {
         self.isAttachable = isAttachable
         self.labels = labels
         self.options = options
+        self.enableIPv6 = enableIPv6
+        self.subnetV6 = subnetV6
+        self.gatewayV6 = gatewayV6
     }
 
     static let bridgeNameOption = "com.docker.network.bridge.name"
@@ -50,6 +59,9 @@ public struct NetworkRecord: Codable, Sendable, Equatable {
     public var isAttachable: Bool
     public var labels: [String: String]
     public var options: [String: String]
+    /// IPv6 prefix and gateway when the network has IPv6.
+    public var subnetV6: String?
+    public var gatewayV6: String?
     /// Attached containers by container id.
     public var endpoints: [String: EndpointRecord]
 }
@@ -61,6 +73,7 @@ public struct EndpointRecord: Codable, Sendable, Equatable {
     /// Further names the container answers to on this network (service name, aliases).
     public var aliases: [String]
     public var ipv4Address: String
+    public var ipv6Address: String?
     public var macAddress: String
     /// The interface inside the container (eth0, eth1, …).
     public var interfaceName: String
@@ -78,6 +91,10 @@ public struct Endpoint: Sendable, Equatable {
     public var ipv4Address: String
     public var prefixLength: Int
     public var gateway: String
+    /// Set on networks with IPv6.
+    public var ipv6Address: String?
+    public var prefixLengthV6: Int?
+    public var gatewayV6: String?
     public var macAddress: String
     /// The network's embedded DNS server (its gateway address).
     public var dnsServer: String

@@ -10,6 +10,8 @@ struct NetworkPlan {
     let ipRange: IPv4Subnet?
     let mtu: UInt32?
     let isInternal: Bool
+    let subnetV6: IPv6Subnet?
+    let gatewayV6: IPv6Address?
 
     init(_ configuration: NetworkConfiguration, existing: [NetworkRecord]) throws(EngineError) {
         var random = SystemRandomNumberGenerator()
@@ -61,6 +63,36 @@ struct NetworkPlan {
             mtu = nil
         }
         isInternal = configuration.isInternal
+        if configuration.enableIPv6 || configuration.subnetV6 != nil {
+            if let text = configuration.subnetV6 {
+                guard let requested = IPv6Subnet(text), requested.prefixLength <= 120 else {
+                    throw EngineError(.invalidArgument, "IPv6 subnet \(text) of network \(name) is not an IPv6 prefix of /120 or larger (like fd00:1::/64)")
+                }
+                let clash = existing.first { $0.subnetV6.flatMap { IPv6Subnet($0) }?.overlaps(requested) == true }
+                if let clash {
+                    throw EngineError(.conflict, "IPv6 subnet \(requested) of network \(name) overlaps network \(clash.name) (\(clash.subnetV6!))")
+                }
+                subnetV6 = requested
+            } else {
+                // A unique local prefix (RFC 4193) whose global id comes from the network id.
+                let digits = Array(id.utf8.prefix(14))
+                let bytes: [UInt8] = [0xfd] + stride(from: 0, to: 14, by: 2).map {
+                    UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16)!
+                } + [UInt8](repeating: 0, count: 8)
+                subnetV6 = IPv6Subnet(IPv6Address(bytes: bytes)!, prefixLength: 64)
+            }
+            if let text = configuration.gatewayV6 {
+                guard let address = IPv6Address(text), subnetV6!.contains(address), address != subnetV6!.base else {
+                    throw EngineError(.invalidArgument, "IPv6 gateway \(text) of network \(name) is not a usable address of \(subnetV6!)")
+                }
+                gatewayV6 = address
+            } else {
+                gatewayV6 = subnetV6!.address(at: 1)
+            }
+        } else {
+            subnetV6 = nil
+            gatewayV6 = nil
+        }
     }
 
     /// The plan a recorded network was built from, to rebuild what a reboot or a crash took
@@ -76,5 +108,7 @@ struct NetworkPlan {
         ipRange = record.ipRange.flatMap { IPv4Subnet($0) }
         mtu = record.mtu
         isInternal = record.isInternal
+        subnetV6 = record.subnetV6.flatMap { IPv6Subnet($0) }
+        gatewayV6 = record.gatewayV6.flatMap { IPv6Address($0) }
     }
 }

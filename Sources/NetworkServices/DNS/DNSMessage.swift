@@ -93,6 +93,10 @@ public struct DNSAnswer: Hashable, Sendable {
         DNSAnswer(type: DNSQuestion.typeA, ttl: ttl, data: address.bytes)
     }
 
+    public static func address(_ address: IPv6Address, ttl: UInt32) -> DNSAnswer {
+        DNSAnswer(type: DNSQuestion.typeAAAA, ttl: ttl, data: address.bytes)
+    }
+
     public static func pointer(to name: String, ttl: UInt32) -> DNSAnswer {
         DNSAnswer(type: DNSQuestion.typePTR, ttl: ttl, data: encodeName(name))
     }

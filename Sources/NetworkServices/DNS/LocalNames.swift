@@ -55,13 +55,24 @@ public final class LocalNames: Sendable {
         }
         let addresses = table.addresses(of: question.name, network: network)
         if addresses.isEmpty { return .forward }
-        guard question.type == DNSQuestion.typeA else { return .records([]) }
         // Replicas take turns at the head of the list, so clients that use the first
         // address spread over them.
         turn &+= 1
-        let start = turn % addresses.count
-        let rotated = Array(addresses[start...] + addresses[..<start])
-        return .records(rotated.map { .address($0, ttl: ttl) })
+        switch question.type {
+        case DNSQuestion.typeA:
+            return .records(rotated(addresses, turn).map { .address($0, ttl: ttl) })
+        case DNSQuestion.typeAAAA:
+            let addressesV6 = table.addressesV6(of: question.name, network: network)
+            return .records(rotated(addressesV6, turn).map { .address($0, ttl: ttl) })
+        default:
+            return .records([])
+        }
+    }
+
+    private static func rotated<T>(_ items: [T], _ turn: Int) -> [T] {
+        guard !items.isEmpty else { return [] }
+        let start = turn % items.count
+        return Array(items[start...] + items[..<start])
     }
 
     /// "2.0.18.172.in-addr.arpa" → 172.18.0.2.

@@ -96,6 +96,29 @@ extension NetlinkSocket {
         try execute(request, "add address \(address)/\(prefixLength)")
     }
 
+    /// An IPv6 address, usable at once (no duplicate address detection: the engine hands
+    /// out every address of the prefix itself).
+    func addAddress(_ address: IPv6Address, prefixLength: Int, index: Int32) throws(SystemCallError) {
+        var request = NetlinkRequest(type: NetlinkConstant.newAddress,
+                                     flags: NetlinkConstant.create | NetlinkConstant.exclusive)
+        request.appendAddressHeader(family: NetlinkConstant.inet6, prefixLength: UInt8(prefixLength),
+                                    flags: NetlinkConstant.noDuplicateDetection, index: index)
+        request.appendAttribute(NetlinkConstant.addressLocal, address.bytes)
+        request.appendAttribute(NetlinkConstant.addressAddress, address.bytes)
+        try execute(request, "add address \(address)/\(prefixLength)")
+    }
+
+    func addDefaultRoute(via gateway: IPv6Address, index: Int32) throws(SystemCallError) {
+        var request = NetlinkRequest(type: NetlinkConstant.newRoute,
+                                     flags: NetlinkConstant.create | NetlinkConstant.exclusive)
+        request.appendRouteHeader(family: NetlinkConstant.inet6, destinationLength: 0, table: NetlinkConstant.mainTable,
+                                  protocol: NetlinkConstant.protocolStatic, scope: NetlinkConstant.scopeUniverse,
+                                  type: NetlinkConstant.unicast)
+        request.appendAttribute(NetlinkConstant.routeGateway, gateway.bytes)
+        request.appendAttribute(NetlinkConstant.routeOutput, uint32: UInt32(bitPattern: index))
+        try execute(request, "add default route via \(gateway)")
+    }
+
     func addDefaultRoute(via gateway: IPv4Address, index: Int32) throws(SystemCallError) {
         var request = NetlinkRequest(type: NetlinkConstant.newRoute,
                                      flags: NetlinkConstant.create | NetlinkConstant.exclusive)
@@ -124,9 +147,9 @@ extension NetlinkSocket {
 }
 
 extension NetlinkSocket {
-    func hasDefaultRoute() throws(SystemCallError) -> Bool {
+    func hasDefaultRoute(family: UInt8 = UInt8(AF_INET)) throws(SystemCallError) -> Bool {
         var request = NetlinkRequest(type: NetlinkConstant.getRoute, flags: NetlinkConstant.dump)
-        request.appendRouteHeader(family: UInt8(AF_INET), destinationLength: 0, table: 0,
+        request.appendRouteHeader(family: family, destinationLength: 0, table: 0,
                                   protocol: 0, scope: 0, type: 0)
         return try dump(request, "list routes").contains { reply in
             reply.type == NetlinkConstant.newRoute && reply.payload[reply.payload.startIndex + 1] == 0

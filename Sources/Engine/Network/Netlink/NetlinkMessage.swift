@@ -26,8 +26,8 @@ struct NetlinkRequest {
     }
 
     /// `ifaddrmsg`: family, prefix length, flags, scope, index.
-    mutating func appendAddressHeader(family: UInt8, prefixLength: UInt8, index: Int32) {
-        var header: [UInt8] = [family, prefixLength, 0, 0, 0, 0, 0, 0]
+    mutating func appendAddressHeader(family: UInt8, prefixLength: UInt8, flags: UInt8 = 0, index: Int32) {
+        var header: [UInt8] = [family, prefixLength, flags, 0, 0, 0, 0, 0]
         header.store(UInt32(bitPattern: index), at: 4)
         bytes += header
     }
@@ -188,6 +188,8 @@ enum NetlinkConstant {
     static let routeTable: UInt16 = 15      // RTA_TABLE
 
     static let interfaceUp: UInt32 = 0x1    // IFF_UP
+    static let noDuplicateDetection: UInt8 = 0x2 // IFA_F_NODAD
+    static let inet6: UInt8 = 10            // AF_INET6
     static let mainTable: UInt8 = 254
     static let protocolStatic: UInt8 = 4
     static let scopeUniverse: UInt8 = 0

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -58,7 +60,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 int cr_remove_tree(const char *path) { return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 pid_t cr_chroot_spawn(const char *program, const char *root, const char *cwd, char *const argv[],
-                      int stdin_fd, int stdout_fd) {
+                      int stdin_fd, int stdout_fd, const char *mount_type, const char *mount_data) {
     int binary = open(program, O_RDONLY | O_CLOEXEC);
     if (binary < 0) return -1;
     pid_t pid = fork();
@@ -69,6 +71,10 @@ pid_t cr_chroot_spawn(const char *program, const char *root, const char *cwd, ch
     int null = open("/dev/null", O_RDWR);
     dup2(stdin_fd >= 0 ? stdin_fd : null, 0);
     dup2(stdout_fd >= 0 ? stdout_fd : null, 1);
+    if (mount_type) {
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            mount(mount_type, root, mount_type, 0, mount_data) != 0) _exit(125);
+    }
     if (chroot(root) != 0 || chdir(cwd) != 0) _exit(126);
     static char *const environment[] = {"PATH=/bin", NULL};
     fexecve(binary, argv, environment);

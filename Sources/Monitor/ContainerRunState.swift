@@ -85,7 +85,9 @@ public struct ContainerRunState: Sendable, Equatable {
         return ContainerRunState(json: json)
     }
 
+    /// Atomic, without fsync: it must survive a killed process (it does: the page cache
+    /// outlives it), not a power cut — after a reboot no container is running anyway.
     public func write(directory: String) throws(SystemCallError) {
-        try AtomicFile.write(json.serialized, to: ContainerRunState.path(in: directory))
+        try AtomicFile.write(json.serialized, to: ContainerRunState.path(in: directory), durable: false)
     }
 }

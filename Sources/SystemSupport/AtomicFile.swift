@@ -4,7 +4,9 @@ import Glibc
 /// fsynced, and renamed over it, so a reader (or a kill -9) sees the old or the new
 /// content, never half of one.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemCallError) {
+    /// `durable: false` skips the fsyncs: still all-or-nothing for readers and across a
+    /// kill -9, but not across a power cut — for files regenerated on every use.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, durable: Bool = true) throws(SystemCallError) {
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = try Syscall.retrying("open", temporary) { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
         var failure: SystemCallError?
@@ -20,7 +22,7 @@ public enum AtomicFile {
                 offset += written
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = SystemCallError("fsync", temporary) }
+        if failure == nil, durable, fsync(fd) != 0 { failure = SystemCallError("fsync", temporary) }
         close(fd)
         if let failure {
             unlink(temporary)
@@ -31,11 +33,11 @@ public enum AtomicFile {
             unlink(temporary)
             throw error
         }
-        syncDirectory(of: path)
+        if durable { syncDirectory(of: path) }
     }
 
-    public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(SystemCallError) {
-        try write(Array(text.utf8), to: path, mode: mode)
+    public static func write(_ text: String, to path: String, mode: mode_t = 0o644, durable: Bool = true) throws(SystemCallError) {
+        try write(Array(text.utf8), to: path, mode: mode, durable: durable)
     }
 
     /// Reads a whole file; nil when it does not exist.

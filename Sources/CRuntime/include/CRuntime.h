@@ -119,7 +119,9 @@ void cr_trim_executable_pages(void);
 // it, with the given stdin/stdout (-1: /dev/null). Every path the program touches then
 // resolves inside `root` — how `cp` reads and writes a container's files without a
 // symlink in the container reaching the host. Returns the pid, or -1 with errno.
+// With `mount_type` (e.g. "overlay"), the child first mounts it on `root` in a private
+// mount namespace of its own (a stopped container's layers), leaving nothing on the host.
 pid_t cr_chroot_spawn(const char *program, const char *root, const char *cwd, char *const argv[],
-                      int stdin_fd, int stdout_fd);
+                      int stdin_fd, int stdout_fd, const char *mount_type, const char *mount_data);
 
 #endif

@@ -10,16 +10,24 @@ import SystemSupport
 extension ContainerService {
     static let staticTar = "/bin/busybox"
 
-    /// The root to read or write the container's files through: its live root while it
-    /// runs, else its rootfs directory.
-    func filesystemRoot(_ record: ContainerRecord) throws(EngineError) -> String {
+    /// Where to read or write the container's files: its live root while it runs, else its
+    /// rootfs directory — or its overlay layers, mounted in a private namespace by the child.
+    struct FilesystemRoot {
+        var path: String
+        var mountType: String?
+        var mountData: String?
+    }
+
+    func filesystemRoot(_ record: ContainerRecord) throws(EngineError) -> FilesystemRoot {
         let current = try info(record)
-        if current.isRunning { return "/proc/\(current.run.pid)/root" }
+        if current.isRunning { return FilesystemRoot(path: "/proc/\(current.run.pid)/root") }
         switch record.rootfs {
-        case .directory(let path): return path
-        case .overlay(_, let upper, _):
-            throw EngineError(.unsupported, "copying files of stopped container \(record.name) (overlay rootfs, upper \(upper)) "
-                + "needs it running; start it first")
+        case .directory(let path): return FilesystemRoot(path: path)
+        case .overlay(let lower, let upper, let work):
+            let mountPoint = store.paths(record.id).directory + "/rootfs"
+            do { try makeDirectories(mountPoint) } catch { throw EngineError(.system, "cannot create \(mountPoint)", cause: error) }
+            return FilesystemRoot(path: mountPoint, mountType: "overlay",
+                                  mountData: "lowerdir=\(lower.joined(separator: ":")),upperdir=\(upper),workdir=\(work)")
         }
     }
 
@@ -39,7 +47,7 @@ extension ContainerService {
             }
         }
         defer { if !intoDirectory { _ = cr_remove_tree(staging) } }
-        try pipeTar(from: (root, parent, ["tar", "-c", "-f", "-", name]), to: (staging, "/", ["tar", "-x", "-f", "-"]),
+        try pipeTar(from: (root, parent, ["tar", "-c", "-f", "-", name]), to: (FilesystemRoot(path: staging), "/", ["tar", "-x", "-f", "-"]),
                     what: "\(record.name):\(containerPath)")
         if !intoDirectory, Glibc.rename("\(staging)/\(name)", hostPath) != 0 {
             throw EngineError(.system, "cannot copy to \(hostPath)", cause: SystemCallError("rename", hostPath))
@@ -71,7 +79,7 @@ extension ContainerService {
         }
         defer { if let staging { _ = cr_remove_tree(staging) } }
         // -h: the staged name is a symlink to the source; archive what it points at.
-        try pipeTar(from: ("/", sourceDirectory, ["tar", "-c", "-h", "-f", "-", targetName]),
+        try pipeTar(from: (FilesystemRoot(path: "/"), sourceDirectory, ["tar", "-c", "-h", "-f", "-", targetName]),
                     to: (root, targetDirectory, ["tar", "-x", "-f", "-"]), what: "\(record.name):\(containerPath)")
     }
 
@@ -83,24 +91,24 @@ extension ContainerService {
         return (parent.isEmpty ? "/" : parent, String(trimmed[trimmed.index(after: slash)...]))
     }
 
-    private func spawn(root: String, cwd: String, _ arguments: [String], input: Int32, output: Int32) -> pid_t {
+    func spawn(root: FilesystemRoot, cwd: String, _ arguments: [String], input: Int32, output: Int32) -> pid_t {
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        return cr_chroot_spawn(ContainerService.staticTar, root, cwd, argv, input, output)
+        return cr_chroot_spawn(ContainerService.staticTar, root.path, cwd, argv, input, output, root.mountType, root.mountData)
     }
 
-    private func reap(_ pid: pid_t) -> Int32 {
+    func reap(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    private func run(root: String, _ arguments: [String]) -> Int32 {
+    private func run(root: FilesystemRoot, _ arguments: [String]) -> Int32 {
         let pid = spawn(root: root, cwd: "/", arguments, input: -1, output: -1)
         return pid < 0 ? 127 : reap(pid)
     }
 
-    private func pipeTar(from source: (String, String, [String]), to target: (String, String, [String]), what: String) throws(EngineError) {
+    private func pipeTar(from source: (FilesystemRoot, String, [String]), to target: (FilesystemRoot, String, [String]), what: String) throws(EngineError) {
         var pipe: [Int32] = [-1, -1]
         guard cr_pipe(&pipe) == 0 else { throw EngineError(.system, "cannot copy \(what)", cause: SystemCallError("pipe")) }
         let reader = spawn(root: target.0, cwd: target.1, target.2, input: pipe[0], output: -1)

@@ -84,7 +84,7 @@ public struct ContainerService: Sendable {
         let config = try LaunchConfigBuilder(record: record, paths: paths, cgroups: manager).build()
         do {
             try makeDirectories(state.runPath("c"))
-            try AtomicFile.write(config.json.serialized, to: paths.launch, mode: 0o600)
+            try AtomicFile.write(config.json.serialized, to: paths.launch, mode: 0o600, durable: false)
             var fresh = ContainerRunState()
             fresh.restartCount = current.run.restartCount
             try fresh.write(directory: paths.directory)

@@ -171,10 +171,11 @@ struct LaunchConfigBuilder {
         }
         let hostResolv = ((try? AtomicFile.read("/etc/resolv.conf")) ?? nil).map { String(decoding: $0, as: UTF8.self) }
         do {
-            try AtomicFile.write(hostsText, to: paths.hosts)
-            try AtomicFile.write(record.hostname + "\n", to: paths.hostname)
+            // Regenerated at every start: no fsync needed.
+            try AtomicFile.write(hostsText, to: paths.hosts, durable: false)
+            try AtomicFile.write(record.hostname + "\n", to: paths.hostname, durable: false)
             try AtomicFile.write(EtcFiles.resolvConf(dns: spec.dns, search: spec.dnsSearch, options: spec.dnsOptions,
-                                                     host: hostResolv), to: paths.resolvConf)
+                                                     host: hostResolv), to: paths.resolvConf, durable: false)
         } catch {
             throw EngineError(.system, "cannot write the container's /etc files", cause: error)
         }

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Engine
+import Foundation
+import SystemSupport
+
+struct ContainerExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a container's filesystem as a tar archive.")
+    @OptionGroup var engine: EngineOptions
+    @Option(name: [.customShort("o"), .long], help: "Write to this file instead of standard output.") var output: String?
+    @Argument(help: "The container.") var container: String
+
+    func run() async throws {
+        if output == nil, isatty(1) == 1 {
+            throw ValidationError("refusing to write a tar archive to a terminal; use -o FILE or redirect the output")
+        }
+        let fd = output.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } ?? 1
+        guard fd >= 0 else { throw ValidationError("cannot write \(output ?? "")") }
+        do { try await engine.service.export(container, to: fd) } catch { failAndExit(error) }
+        if fd != 1 { close(fd) }
+    }
+}
+
+struct ContainerDiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "diff", abstract: "List files a container added (A), changed (C) or deleted (D).")
+    @OptionGroup var engine: EngineOptions
+    @Argument(help: "The container.") var container: String
+
+    func run() async throws {
+        let changes: [FilesystemChange]
+        do { changes = try await engine.service.diff(container) } catch { failAndExit(error) }
+        for change in changes { print("\(change.kind.rawValue) \(change.path)") }
+    }
+}

@@ -3,7 +3,9 @@ import ArgumentParser
 /// The options docker compose accepts on every compose command (`-f`, `-p`, …).
 /// Each compose command includes them with `@OptionGroup var global: GlobalOptions`.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: [.customShort("f"), .customLong("file")],
+    // `-f` is accepted too: GlobalArgumentOrder turns it into --file, except after `logs`,
+    // where docker compose reads -f as --follow.
+    @Option(name: [.customLong("file")],
             help: ArgumentHelp("Compose file to read (repeatable; '-' reads standard input).", valueName: "file"))
     var file: [String] = []
 
@@ -44,14 +46,23 @@ enum GlobalArgumentOrder {
     ]
     static let flags: Set<String> = ["--dry-run"]
 
+    /// Commands whose own `-f` is not `--file`.
+    static let commandsWithOwnShortF: Set<String> = ["logs"]
+
     static func reorder(_ arguments: [String]) -> [String] {
+        let moved = moveGlobals(arguments)
+        guard let command = moved.first, !commandsWithOwnShortF.contains(command) else { return moved }
+        return moved.map { $0 == "-f" ? "--file" : $0 }
+    }
+
+    private static func moveGlobals(_ arguments: [String]) -> [String] {
         var globals: [String] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
             let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
             if optionsWithValue.contains(name) {
-                globals.append(argument)
+                globals.append(name == "-f" ? "--file" + argument.dropFirst(2) : argument)
                 if !argument.contains("="), index + 1 < arguments.count {
                     globals.append(arguments[index + 1])
                     index += 1

@@ -1,0 +1,192 @@
+import ComposeModel
+import Engine
+import Foundation
+import NetworkServices
+import SystemSupport
+
+extension Orchestrator {
+    /// Creates one replica of `service`: its network sandbox and endpoints, published
+    /// ports, then the container itself, labelled the docker compose way.
+    func createContainer(_ service: Service, number: Int, project: Project, networkRecords: [String: NetworkRecord],
+                         volumeDirectories: [String: String], existing: [ContainerInfo],
+                         oneOff: Bool = false, name overrideName: String? = nil) async throws(OrchestratorError) -> ContainerRecord {
+        let name = overrideName ?? ComposeNaming.container(project: project.name, service: service.name, number: number,
+                                                           containerName: service.containerName)
+        var spec = try ContainerSpecBuilder.spec(for: service, project: project, name: name, number: number,
+                                                 volumes: volumeDirectories.merging(try anonymousVolumes(service, container: name)) { $1 })
+        spec.labels.merge([
+            ComposeLabel.project: project.name, ComposeLabel.service: service.name,
+            ComposeLabel.containerNumber: String(number), ComposeLabel.configHash: project.containerConfigHash(of: service.name) ?? "",
+            ComposeLabel.oneoff: oneOff ? "True" : "False", ComposeLabel.configFiles: project.configFiles.joined(separator: ","),
+            ComposeLabel.workingDir: project.workingDirectory, ComposeLabel.version: "swiftcompose",
+            ComposeLabel.image: spec.image,
+        ]) { $1 }
+        let image: ContainerImage
+        do { image = try images.containerImage(spec.image) } catch {
+            throw OrchestratorError("service \"\(service.name)\": \(error.message)")
+        }
+        do {
+            try attachNetworks(&spec, service: service, name: name, project: project, networkRecords: networkRecords, existing: existing)
+            return try await containers.create(spec, image: image)
+        } catch let error as OrchestratorError {
+            images.releaseContainerLayer(image.rootfs)
+            cleanUpNetworking(name)
+            throw error
+        } catch {
+            images.releaseContainerLayer(image.rootfs)
+            cleanUpNetworking(name)
+            throw OrchestratorError("cannot create container \(name) for service \"\(service.name)\": \(error)")
+        }
+    }
+
+    /// Anonymous volumes (`- /data`) get a directory per container, kept with it.
+    private func anonymousVolumes(_ service: Service, container: String) throws(OrchestratorError) -> [String: String] {
+        var result: [String: String] = [:]
+        for volume in service.volumes where volume.type == .volume && volume.source == nil {
+            let key = "anonymous:\(volume.target)"
+            let name = SHA256Hasher.digest(Array("\(container)\(volume.target)".utf8)).dropFirst(7).description
+            do {
+                result[key] = try volumes.create(name, labels: ["com.docker.volume.anonymous": "", ComposeLabel.project: service.labels[ComposeLabel.project] ?? ""]).mountpoint
+            } catch {
+                throw OrchestratorError("cannot create the anonymous volume for \(volume.target): \(error)")
+            }
+        }
+        return result
+    }
+
+    private func attachNetworks(_ spec: inout ContainerSpec, service: Service, name: String, project: Project,
+                                networkRecords: [String: NetworkRecord], existing: [ContainerInfo]) throws {
+        if let mode = service.networkMode {
+            switch mode {
+            case "host", "none":
+                spec.networkMode = mode
+                return
+            default:
+                guard mode.hasPrefix("service:") || mode.hasPrefix("container:") else {
+                    throw OrchestratorError("service \"\(service.name)\": network_mode \(mode) is not supported")
+                }
+                let target = String(mode.split(separator: ":", maxSplits: 1)[1])
+                let owner = mode.hasPrefix("service:")
+                    ? existing.first { $0.labels[ComposeLabel.service] == target && $0.isRunning }?.name
+                    : target
+                guard let owner else {
+                    throw OrchestratorError("service \"\(service.name)\" shares the network of service \"\(target)\", which has no running container")
+                }
+                spec.networkNamespacePath = networks.sandboxPath(containerID: owner)
+                return
+            }
+        }
+        let sandbox = try networks.createSandbox(containerID: name)
+        spec.networkNamespacePath = sandbox
+        var dnsServers: [String] = []
+        var published: [PortBinding] = []
+        for (key, settings) in service.networks.sorted(by: { $0.settings.priority > $1.settings.priority }) {
+            guard let record = networkRecords[key] else {
+                throw OrchestratorError("service \"\(service.name)\" uses network \(key), which was not created")
+            }
+            var aliases = [service.name] + settings.aliases
+            if let hostname = service.hostname { aliases.append(hostname) }
+            let endpoint = try networks.connect(sandbox: sandbox, network: record.id, containerID: name, containerName: name,
+                                                aliases: aliases, ipv4Address: settings.ipv4Address, macAddress: settings.macAddress)
+            dnsServers.append(endpoint.dnsServer)
+            spec.addresses.append(endpoint.ipv4Address)
+            spec.aliases += aliases
+            if published.isEmpty, let address = IPv4Address(endpoint.ipv4Address) {
+                published = try portBindings(service, containerIP: address)
+            }
+        }
+        if spec.dns.isEmpty { spec.dns = Array(dnsServers.prefix(1)) }
+        if !published.isEmpty {
+            try networks.publishThroughKernel(published, containerID: name)
+            spec.publishedPorts = published.map {
+                var port = ContainerSpec.PortSpec(containerPort: $0.containerPort)
+                port.hostIP = $0.hostIP.description
+                port.hostPort = $0.hostPort
+                port.proto = $0.transport.rawValue
+                return port
+            }
+        }
+    }
+
+    /// The service's `ports:` as bindings; a port without a host port gets a free one,
+    /// and a host port already taken is refused before anything is created.
+    func portBindings(_ service: Service, containerIP: IPv4Address) throws -> [PortBinding] {
+        var result: [PortBinding] = []
+        for port in service.ports {
+            let transport: PortBinding.Transport = port.protocol == "udp" ? .udp : .tcp
+            guard let hostIP = IPv4Address(port.hostIP ?? "0.0.0.0") else {
+                throw OrchestratorError("service \"\(service.name)\": host address \(port.hostIP ?? "") of port \(port.target) is not IPv4; IPv6 publishing is not supported")
+            }
+            var hostPort: UInt16
+            if let published = port.published {
+                let low = published.split(separator: "-").first.flatMap { UInt16($0) }
+                guard let low else { throw OrchestratorError("service \"\(service.name)\": invalid published port \(published)") }
+                hostPort = low
+            } else {
+                hostPort = try FreePort.find(transport: transport)
+            }
+            if let holder = FreePort.holder(port: hostPort, transport: transport) {
+                throw OrchestratorError("service \"\(service.name)\": \(hostIP):\(hostPort) is already in use\(holder)")
+            }
+            result.append(PortBinding(hostIP: hostIP, hostPort: hostPort, transport: transport,
+                                      containerIP: containerIP, containerPort: UInt16(clamping: port.target)))
+        }
+        return result
+    }
+
+    /// Undoes a container's networking: endpoints, sandbox and forwarded ports.
+    func cleanUpNetworking(_ name: String) {
+        try? networks.removeSandbox(containerID: name)
+        try? networks.unpublishThroughKernel(containerID: name)
+    }
+
+    /// Stops and removes a container with everything it had.
+    func removeContainer(_ info: ContainerInfo, timeout: Int?, progress: ProgressReporter) async throws(OrchestratorError) {
+        progress.event(.container(info.name), .working("Removing"))
+        do {
+            if info.isRunning { try await containers.stop(info.id, timeout: timeout) }
+            try await containers.remove(info.id, force: true)
+        } catch {
+            progress.event(.container(info.name), .failed("Error"))
+            throw OrchestratorError("cannot remove container \(info.name): \(error)")
+        }
+        cleanUpNetworking(info.name)
+        progress.event(.container(info.name), .done("Removed"))
+    }
+}
+
+/// Free ports, and who holds a taken one.
+enum FreePort {
+    static func find(transport: PortBinding.Transport) throws -> UInt16 {
+        let fd = socket(AF_INET, transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw OrchestratorError("cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw OrchestratorError("cannot find a free port") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// " by pid 4242 (nginx)" when a local socket listens on the port, else nil.
+    static func holder(port: UInt16, transport: PortBinding.Transport) -> String? {
+        let fd = socket(AF_INET, transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        if bound { return nil }
+        return PortHolder.find(port: port, transport: transport).map { " by \($0)" } ?? ""
+    }
+}

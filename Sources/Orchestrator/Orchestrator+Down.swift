@@ -1,0 +1,123 @@
+import ComposeModel
+import Engine
+import Foundation
+
+public struct DownOptions: Sendable {
+    public var removeVolumes = false
+    public var removeOrphans = false
+    public var timeout: Int?
+    public init() {}
+}
+
+extension Orchestrator {
+    /// `down`: stops and removes the project's containers (dependents first), then its
+    /// networks, and with `-v` its named and anonymous volumes (never external ones).
+    /// Works from whatever a previous command left, including a half-finished `up`.
+    public func down(projectName: String, project: Project?, _ options: DownOptions,
+                     progress: ProgressReporter = .silent) async throws(OrchestratorError) {
+        try await withProjectLock(projectName) { () throws(OrchestratorError) in
+            let existing = try await observe(project: projectName)
+            let known = Set(project?.serviceNames ?? [])
+            let graph = project?.dependencyGraph
+            let order = (try? project?.dependencyOrder()) ?? []
+            // Reverse dependency order, in waves; orphans only with --remove-orphans
+            // (or when the project file is gone).
+            var targets = existing.filter { info in
+                let service = info.labels[ComposeLabel.service] ?? ""
+                return project == nil || known.contains(service) || options.removeOrphans || info.labels[ComposeLabel.oneoff] == "True"
+            }
+            var rank: [String: Int] = [:]
+            for (index, name) in order.enumerated() { rank[name] = index }
+            _ = graph
+            while !targets.isEmpty {
+                let highest = targets.map { rank[$0.labels[ComposeLabel.service] ?? ""] ?? Int.max }.max() ?? 0
+                let wave = targets.filter { (rank[$0.labels[ComposeLabel.service] ?? ""] ?? Int.max) == highest }
+                targets.removeAll { info in wave.contains { $0.id == info.id } }
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for info in wave {
+                            group.addTask { try await self.removeContainer(info, timeout: options.timeout, progress: progress) }
+                        }
+                        try await group.waitForAll()
+                    }
+                } catch let error as OrchestratorError { throw error } catch { throw OrchestratorError("\(error)") }
+            }
+            let networkRecords = (try? networks.list()) ?? []
+            for record in networkRecords where record.labels[ComposeLabel.project] == projectName {
+                progress.event(.network(record.name), .working("Removing"))
+                do { try networks.remove(record.id) } catch {
+                    progress.event(.network(record.name), .failed("Error"))
+                    throw OrchestratorError("cannot remove network \(record.name): \(error)")
+                }
+                progress.event(.network(record.name), .done("Removed"))
+            }
+            if options.removeVolumes {
+                let external = Set(project?.volumes.filter(\.external).map(\.name) ?? [])
+                for volume in volumes.list() where volume.labels[ComposeLabel.project] == projectName && !external.contains(volume.name) {
+                    progress.event(.volume(volume.name), .working("Removing"))
+                    do { try volumes.remove(volume.name) } catch { throw OrchestratorError("cannot remove volume \(volume.name): \(error)") }
+                    progress.event(.volume(volume.name), .done("Removed"))
+                }
+            }
+        }
+    }
+
+    /// The project's containers for `ps`, sorted by service then number.
+    public func ps(projectName: String, all: Bool, services: [String] = []) async throws(OrchestratorError) -> [ContainerInfo] {
+        try await observe(project: projectName)
+            .filter { all || $0.isRunning }
+            .filter { services.isEmpty || services.contains($0.labels[ComposeLabel.service] ?? "") }
+            .sorted { ($0.labels[ComposeLabel.service] ?? "", Int($0.labels[ComposeLabel.containerNumber] ?? "") ?? 0)
+                < ($1.labels[ComposeLabel.service] ?? "", Int($1.labels[ComposeLabel.containerNumber] ?? "") ?? 0) }
+    }
+
+    public enum Lifecycle: Sendable { case start, stop, restart, kill(String), pause, unpause }
+
+    /// `start`/`stop`/`restart`/`kill`/`pause`/`unpause` on the project's containers:
+    /// start in dependency order, stop in reverse.
+    public func apply(_ action: Lifecycle, project: Project, services: [String], timeout: Int? = nil,
+                      progress: ProgressReporter = .silent) async throws(OrchestratorError) {
+        let order = (try? project.dependencyOrder()) ?? project.serviceNames
+        let existing = try await observe(project: project.name).filter { $0.labels[ComposeLabel.oneoff] != "True" }
+        let selected = services.isEmpty ? Set(project.serviceNames) : Set(services)
+        var sequence = order.filter(selected.contains)
+        if case .start = action {} else if case .unpause = action {} else { sequence.reverse() }
+        for service in sequence {
+            for info in existing where info.labels[ComposeLabel.service] == service {
+                do {
+                    switch action {
+                    case .start:
+                        if info.isRunning { continue }
+                        try await start(info.id, name: info.name, progress: progress)
+                    case .stop:
+                        guard info.isRunning else { continue }
+                        progress.event(.container(info.name), .working("Stopping"))
+                        try await containers.stop(info.id, timeout: timeout)
+                        progress.event(.container(info.name), .done("Stopped"))
+                    case .restart:
+                        progress.event(.container(info.name), .working("Restarting"))
+                        if info.isRunning { try await containers.stop(info.id, timeout: timeout) }
+                        try await containers.start(info.id)
+                        progress.event(.container(info.name), .done("Started"))
+                    case .kill(let signal):
+                        guard info.isRunning else { continue }
+                        progress.event(.container(info.name), .working("Killing"))
+                        try await containers.kill(info.id, signal: signal)
+                        progress.event(.container(info.name), .done("Killed"))
+                    case .pause:
+                        try await containers.pause(info.id)
+                        progress.event(.container(info.name), .done("Paused"))
+                    case .unpause:
+                        try await containers.unpause(info.id)
+                        progress.event(.container(info.name), .done("Unpaused"))
+                    }
+                } catch let error as OrchestratorError {
+                    throw error
+                } catch {
+                    progress.event(.container(info.name), .failed("Error"))
+                    throw OrchestratorError("\(info.name): \(error)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ComposeModel
+import Dispatch
+import Engine
+import Foundation
+import Orchestrator
+
+/// The attached half of `up` (and `logs -f`): every container's output, each line prefixed
+/// `web-1  | ` — in a colour per service on a terminal — until the containers stop. The first
+/// Ctrl-C stops the stack gracefully, the second kills it.
+struct AttachedLogs {
+    let orchestrator: Orchestrator
+    let project: Project
+    let services: [String]
+    var follow = true
+    var tail: Int?
+    var timestamps = false
+    var prefix = true
+    var stopOnInterrupt = true
+
+    static let palette = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"]
+
+    func run() async throws {
+        let containers = try await orchestrator.ps(projectName: project.name, all: !follow || true, services: services)
+        if containers.isEmpty { return }
+        let colour = isatty(1) != 0
+        let names = containers.map { $0.name.hasPrefix(project.name + "-") ? String($0.name.dropFirst(project.name.count + 1)) : $0.name }
+        let width = names.map(\.count).max() ?? 0
+        let serviceColours = Dictionary(uniqueKeysWithValues: project.serviceNames.enumerated().map { ($1, Self.palette[$0 % Self.palette.count]) })
+        let output = LineWriter()
+        let interrupts = stopOnInterrupt ? installInterruptHandler() : nil
+        await withTaskGroup(of: Void.self) { group in
+            for (index, container) in containers.enumerated() {
+                let label = names[index].padding(toLength: width, withPad: " ", startingAt: 0)
+                let code = serviceColours[container.labels[ComposeLabel.service] ?? ""] ?? "0"
+                let head = !prefix ? "" : (colour ? "\u{1B}[\(code)m\(label)  |\u{1B}[0m " : "\(label)  | ")
+                group.addTask {
+                    guard let stream = try? await orchestrator.containers.logs(container.id, options: LogOptions(follow: follow, tail: tail)) else { return }
+                    for await entry in stream {
+                        let time = timestamps ? Self.timestamp(entry.time) + " " : ""
+                        output.write(head + time + entry.text + (entry.text.hasSuffix("\n") ? "" : "\n"))
+                    }
+                }
+            }
+        }
+        interrupts?.cancel()
+    }
+
+    static func timestamp(_ nanoseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(nanoseconds) / 1e9))
+    }
+
+    /// SIGINT once: stop the project's containers (their log streams then end); twice: kill them.
+    private func installInterruptHandler() -> DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let count = Counter()
+        let orchestrator = orchestrator, project = project, services = services
+        source.setEventHandler {
+            let presses = count.increment()
+            FileHandle.standardError.write(Data((presses == 1 ? "Gracefully stopping... (press Ctrl+C again to force)\n" : "Killing...\n").utf8))
+            Task {
+                try? await orchestrator.apply(presses == 1 ? .stop : .kill("SIGKILL"), project: project, services: services)
+            }
+        }
+        source.resume()
+        return source
+    }
+}
+
+/// Writes whole lines from many tasks without interleaving them.
+final class LineWriter: @unchecked Sendable {
+    private let lock = NSLock()
+    func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardOutput.write(Data(line.utf8))
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}

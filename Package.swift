@@ -80,6 +80,6 @@ let package = Package(
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .target(name: "EngineTestSupport", dependencies: ["Engine", "SystemSupport"], path: "Tests/EngineTestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["EngineTestSupport", "CFileSystem", "Engine", "SystemSupport", "NetworkServices", "Monitor"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ComposeModel", "Engine"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ComposeModel", "Engine", "EngineTestSupport", "SystemSupport"]),
     ]
 )

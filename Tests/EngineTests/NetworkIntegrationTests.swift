@@ -187,6 +187,30 @@ struct NetworkIntegrationTests {
         #expect(!(try runCommand(["ip", "-6", "route"]).output.contains(network.subnetV6!)))
     }
 
+    @Test(.timeLimit(.minutes(1))) func attachingIsAllOrNothing() throws {
+        let bed = try NetworkTestBed()
+        defer { bed.cleanUp() }
+        let front = try bed.manager.create(NetworkConfiguration(name: bed.name("front")))
+        let back = try bed.manager.create(NetworkConfiguration(name: bed.name("back"), subnet: "10.234.0.0/24"))
+        let (sandbox, endpoints) = try bed.manager.attach(containerID: bed.name("api"), containerName: "api", to: [
+            NetworkAttachment(network: front.name, aliases: ["api"]),
+            NetworkAttachment(network: back.name, aliases: ["api", "backend"], ipv4Address: "10.234.0.50"),
+        ])
+        #expect(endpoints.map(\.interfaceName) == ["eth0", "eth1"] && endpoints[1].ipv4Address == "10.234.0.50")
+        #expect(try inSandbox(sandbox, ["ip", "route"]).output.contains("default via \(front.gateway)"))
+        // The second attachment asks for a taken address: nothing of the first is left.
+        #expect(throws: EngineError.self) {
+            try bed.manager.attach(containerID: bed.name("worker"), containerName: "worker", to: [
+                NetworkAttachment(network: front.name),
+                NetworkAttachment(network: back.name, ipv4Address: "10.234.0.50"),
+            ])
+        }
+        #expect(try bed.manager.inspect(front.name).endpoints[bed.name("worker")] == nil)
+        #expect(!NetworkNamespace.isPinned(at: bed.manager.sandboxPath(containerID: bed.name("worker"))))
+        try bed.manager.removeSandbox(containerID: bed.name("api"))
+        #expect(try bed.manager.list().allSatisfy { $0.endpoints.isEmpty })
+    }
+
     @Test(.timeLimit(.minutes(1))) func conflictingRequestsAreRefused() throws {
         let bed = try NetworkTestBed()
         defer { bed.cleanUp() }

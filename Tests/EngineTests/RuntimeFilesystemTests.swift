@@ -84,3 +84,35 @@ struct RuntimeFilesystemTests {
         }
     }
 }
+
+@Suite("RuntimeVolumesAndPrivileges", .serialized)
+struct RuntimeVolumesAndPrivilegesTests {
+    @Test func emptyVolumeIsPopulatedFromTheImageOnce() async throws {
+        try await withRuntimeBed { bed in
+            let image = try bed.busybox()
+            guard case .directory(let rootfs) = image.rootfs else { return }
+            try FileManager.default.createDirectory(atPath: rootfs + "/srv/seed/sub", withIntermediateDirectories: true)
+            try "seeded\n".write(toFile: rootfs + "/srv/seed/sub/file", atomically: true, encoding: .utf8)
+            let volume = bed.directory + "/volume"
+            try FileManager.default.createDirectory(atPath: volume, withIntermediateDirectories: true)
+            #expect(try await bed.service.populateVolume(volume, from: image, path: "/srv/seed"))
+            #expect(try String(contentsOfFile: volume + "/sub/file", encoding: .utf8) == "seeded\n")
+            #expect(try await !bed.service.populateVolume(volume, from: image, path: "/srv/seed"))  // not empty any more
+            var spec = ContainerSpec(image: "busybox", command: ["cat", "/srv/seed/sub/file"])
+            spec.mounts = [ContainerSpec.MountSpec(kind: .volume, source: volume, target: "/srv/seed")]
+            #expect(try await bed.run(spec).out == "seeded\n")
+        }
+    }
+
+    @Test func privilegedGetsTheWholeBoundingSetAndNoSeccomp() async throws {
+        try await withRuntimeBed { bed in
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "grep -E '^(CapEff|Seccomp):' /proc/self/status; ls /dev | grep -c ."])
+            spec.privileged = true
+            let result = try await bed.run(spec)
+            let bounding = String(Capabilities.bounding(), radix: 16)
+            #expect(result.out.contains("CapEff:\t" + String(repeating: "0", count: 16 - bounding.count) + bounding))
+            #expect(result.out.contains("Seccomp:\t0"))
+            #expect(result.code == 0)
+        }
+    }
+}

@@ -103,12 +103,12 @@ extension ContainerService {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    private func run(root: FilesystemRoot, _ arguments: [String]) -> Int32 {
+    func run(root: FilesystemRoot, _ arguments: [String]) -> Int32 {
         let pid = spawn(root: root, cwd: "/", arguments, input: -1, output: -1)
         return pid < 0 ? 127 : reap(pid)
     }
 
-    private func pipeTar(from source: (FilesystemRoot, String, [String]), to target: (FilesystemRoot, String, [String]), what: String) throws(EngineError) {
+    func pipeTar(from source: (FilesystemRoot, String, [String]), to target: (FilesystemRoot, String, [String]), what: String) throws(EngineError) {
         var pipe: [Int32] = [-1, -1]
         guard cr_pipe(&pipe) == 0 else { throw EngineError(.system, "cannot copy \(what)", cause: SystemCallError("pipe")) }
         let reader = spawn(root: target.0, cwd: target.1, target.2, input: pipe[0], output: -1)
@@ -119,5 +119,35 @@ extension ContainerService {
         let read = reader < 0 ? 127 : reap(reader)
         guard written == 0 else { throw EngineError(.notFound, "could not copy \(what): no such file or directory in the source") }
         guard read == 0 else { throw EngineError(.system, "could not copy \(what): writing the destination failed (status \(read))") }
+    }
+}
+
+extension ContainerService {
+    /// Docker's first-use copy for named volumes: when `volumeDirectory` is empty, fills it
+    /// with what `image` has at `path` (files, ownership, modes). The volume layer calls
+    /// it before a container first starts with the volume. Returns whether it copied.
+    @discardableResult
+    public func populateVolume(_ volumeDirectory: String, from image: ContainerImage, path: String) async throws(EngineError) -> Bool {
+        guard let handle = opendir(volumeDirectory) else {
+            throw EngineError(.notFound, "the volume directory \(volumeDirectory) is missing", cause: SystemCallError("opendir", volumeDirectory))
+        }
+        var empty = true
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { empty = false; break }
+        }
+        closedir(handle)
+        guard empty else { return false }
+        let root: FilesystemRoot
+        switch image.rootfs {
+        case .directory(let directory): root = FilesystemRoot(path: directory)
+        case .overlay(let lower, let upper, _):
+            // Read-only view of the image's layers in the child's own mount namespace.
+            root = FilesystemRoot(path: upper, mountType: "overlay", mountData: "lowerdir=\(upper):\(lower.joined(separator: ":"))")
+        }
+        guard run(root: root, ["test", "-d", path]) == 0 else { return false }
+        try pipeTar(from: (root, path, ["tar", "-c", "-f", "-", "."]), to: (FilesystemRoot(path: volumeDirectory), "/", ["tar", "-x", "-f", "-"]),
+                    what: "\(image.reference):\(path) into the volume \(volumeDirectory)")
+        return true
     }
 }

@@ -30,7 +30,6 @@ public struct ContainerPaths: Sendable {
     public var record: String { directory + "/config.json" }
     public var launch: String { directory + "/launch.json" }
     public var log: String { directory + "/\(id)-json.log" }
-    public var seccomp: String { directory + "/seccomp.bpf" }
     public var hosts: String { directory + "/hosts" }
     public var hostname: String { directory + "/hostname" }
     public var resolvConf: String { directory + "/resolv.conf" }

@@ -79,9 +79,8 @@ public struct ContainerService: Sendable {
             throw EngineError(.conflict, "container \(record.name) is already running")
         }
         let manager = cgroups(record.id)
-        let devices = try LaunchConfigBuilder(record: record, paths: paths, cgroups: manager).build().devices
-        try manager.create(record.spec.resources, devices: devices)
         let config = try LaunchConfigBuilder(record: record, paths: paths, cgroups: manager).build()
+        try manager.create(record.spec.resources, devices: config.devices)
         do {
             try makeDirectories(state.runPath("c"))
             try AtomicFile.write(config.json.serialized, to: paths.launch, mode: 0o600, durable: false)

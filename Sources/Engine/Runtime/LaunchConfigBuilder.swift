@@ -75,8 +75,7 @@ struct LaunchConfigBuilder {
                                                           bounding: Capabilities.bounding())
         process.noNewPrivileges = security.noNewPrivileges
         if !spec.privileged && !security.seccompUnconfined {
-            try SeccompProfile.compileDefault(capabilities: process.capabilities, to: paths.seccomp)
-            process.seccompProgram = paths.seccomp
+            process.seccompProgram = try SeccompProfile.cachedDefault(capabilities: process.capabilities, state: paths.state)
         }
 
         var config = LaunchConfig(id: record.id, directory: paths.directory, controlSocket: paths.controlSocket,

@@ -75,6 +75,26 @@ public enum SeccompProfile {
     static let actionAllow: UInt32 = 0x7FFF_0000
     static func actionErrno(_ code: Int32) -> UInt32 { 0x0005_0000 | (UInt32(code) & 0xFFFF) }
 
+    /// The compiled program for `capabilities`, kept under `<root>/seccomp/` and shared by
+    /// every container with the same capabilities (named by a digest of the profile, so a
+    /// changed profile compiles anew).
+    public static func cachedDefault(capabilities: UInt64, state: StateRoot) throws(EngineError) -> String {
+        let profile = allowed + byCapability.keys.sorted().map { $0 + ":" + byCapability[$0]! }.joined()
+        let digest = SHA256Hasher.digest(Array("\(profile)|\(capabilities)".utf8)).dropFirst(7).prefix(24)
+        let path = state.path("seccomp", "default-\(digest).bpf")
+        if access(path, R_OK) == 0 { return path }
+        let temporary = "\(path).tmp-\(getpid())"
+        do { try makeDirectories(state.path("seccomp")) } catch {
+            throw EngineError(.system, "cannot create \(state.path("seccomp"))", cause: error)
+        }
+        try compileDefault(capabilities: capabilities, to: temporary)
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw EngineError(.system, "cannot store the seccomp program", cause: SystemCallError("rename", path))
+        }
+        return path
+    }
+
     /// Compiles the profile for a container holding `capabilities` into a BPF program at `path`.
     public static func compileDefault(capabilities: UInt64, to path: String) throws(EngineError) {
         guard let context = seccomp_init(actionErrno(EPERM)) else {

@@ -10,10 +10,11 @@ extension Supervisor {
         if let probe { fds.append(pollfd(fd: probe.output, events: Int16(POLLIN), revents: 0)) }
         for fd in clients.keys { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
         let now = Timestamp.monotonic()
-        let deadlines = [killDeadline, restartAt, holdUntil, nextProbe, probe?.deadline].compactMap { $0 }
+        let deadlines = [killDeadline, restartAt, holdUntil, nextProbe, probe?.deadline, trimAt].compactMap { $0 }
         let timeout = deadlines.min().map { Int32(clamping: max(0, ($0 - now + 999_999) / 1_000_000)) } ?? -1
         let ready = poll(&fds, nfds_t(fds.count), timeout)
         if ready < 0 && errno != EINTR { finished = true; return }
+        if ready > 0 { trimAt = Timestamp.monotonic() + Supervisor.trimAfterQuiet }
         for entry in fds where entry.revents != 0 {
             if entry.fd == signalFD { reapChildren() }
             else if entry.fd == listener { acceptClient() }
@@ -26,6 +27,11 @@ extension Supervisor {
 
     private func runTimers() {
         let now = Timestamp.monotonic()
+        if let at = trimAt, now >= at {
+            // Quiet for a while: give back the code pages the last burst touched.
+            trimAt = nil
+            cr_trim_executable_pages()
+        }
         if let deadline = killDeadline, now >= deadline, mainPid > 0 {
             kill(mainPid, SIGKILL)
             killDeadline = nil

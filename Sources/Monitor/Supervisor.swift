@@ -32,6 +32,9 @@ public final class Supervisor {
     /// Exec'd processes: pid → the client that asked (its terminal, if any).
     var execs: [pid_t: ExecSession] = [:]
     var finished = false
+    /// When to drop code pages touched by the last burst of work (see `cr_trim_executable_pages`).
+    var trimAt: Int64?
+    static let trimAfterQuiet: Int64 = 10_000_000_000
 
     struct Probe {
         var pid: pid_t

@@ -4,22 +4,12 @@ import SystemSupport
 import Testing
 @testable import Engine
 
-/// Containers on overlay layers (mounted inside their own namespace), diff, export, log rotation.
+/// Containers on the image store's overlay layers (mounted inside their own namespace), diff, export, log rotation.
 @Suite("RuntimeFilesystem", .serialized)
 struct RuntimeFilesystemTests {
-    func overlayImage(_ bed: RuntimeTestBed, _ name: String) throws -> ContainerImage {
-        let base = try bed.busybox()
-        guard case .directory(let lower) = base.rootfs else { throw EngineError(.invalidArgument, "no busybox") }
-        let upper = bed.directory + "/\(name)-upper", work = bed.directory + "/\(name)-work"
-        try FileManager.default.createDirectory(atPath: upper, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        return ContainerImage(reference: base.reference, id: base.id, config: base.config,
-                              rootfs: .overlay(lower: [lower], upper: upper, work: work))
-    }
-
     @Test func overlayRootfsDiffExportAndCopyWhenStopped() async throws {
         try await withRuntimeBed { bed in
-            let image = try overlayImage(bed, "ov")
+            let image = try bed.busybox()
             var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "echo new > /added; echo x >> /etc/passwd; rm /bin/vi; mkdir /made"])
             spec.name = "layered"
             let result = try await bed.run(spec, image: image)
@@ -90,7 +80,7 @@ struct RuntimeVolumesAndPrivilegesTests {
     @Test func emptyVolumeIsPopulatedFromTheImageOnce() async throws {
         try await withRuntimeBed { bed in
             let image = try bed.busybox()
-            guard case .directory(let rootfs) = image.rootfs else { return }
+            let rootfs = try bed.upper(image)
             try FileManager.default.createDirectory(atPath: rootfs + "/srv/seed/sub", withIntermediateDirectories: true)
             try "seeded\n".write(toFile: rootfs + "/srv/seed/sub/file", atomically: true, encoding: .utf8)
             let volume = bed.directory + "/volume"
@@ -100,7 +90,7 @@ struct RuntimeVolumesAndPrivilegesTests {
             #expect(try await !bed.service.populateVolume(volume, from: image, path: "/srv/seed"))  // not empty any more
             var spec = ContainerSpec(image: "busybox", command: ["cat", "/srv/seed/sub/file"])
             spec.mounts = [ContainerSpec.MountSpec(kind: .volume, source: volume, target: "/srv/seed")]
-            #expect(try await bed.run(spec).out == "seeded\n")
+            #expect(try await bed.run(spec, image: image).out == "seeded\n")
         }
     }
 

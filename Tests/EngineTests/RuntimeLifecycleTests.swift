@@ -91,11 +91,10 @@ struct RuntimeLifecycleTests {
 
     @Test func killingTheCLIWithSigkillLeavesTheContainerRunning() async throws {
         try await withRuntimeBed { bed in
-            let rootfs = try bed.busybox()
-            guard case .directory(let path) = rootfs.rootfs else { return }
+            _ = try bed.busybox()  // imported into the bed's store
             let cli = URL(fileURLWithPath: MonitorLauncher.executable()).deletingLastPathComponent().appendingPathComponent("swiftcompose").path
             let environment = ["SWIFTCOMPOSE_ROOT=\(bed.state.root)", "SWIFTCOMPOSE_RUN=\(bed.state.run)"]
-            let cliPid = try spawnProcess([cli, "container", "run", "--name", "survivor", "--rootfs", path, "sh", "-c", "echo up; sleep 100"],
+            let cliPid = try spawnProcess([cli, "container", "run", "--name", "survivor", "busybox", "sh", "-c", "echo up; sleep 100"],
                                           environment: environment, errors: bed.directory + "/cli.err")
             let appeared = try await eventually(20) { try await bed.service.list(all: false).contains { $0.name == "survivor" } }
             #expect(appeared, "\((try? String(contentsOfFile: bed.directory + "/cli.err", encoding: .utf8)) ?? "")")

@@ -1,3 +1,4 @@
+import EngineTestSupport
 import Foundation
 import Monitor
 import SystemSupport
@@ -17,26 +18,18 @@ final class RuntimeTestBed: @unchecked Sendable {
         service = ContainerService(state: state)
     }
 
-    /// A busybox-static image as a plain directory rootfs (applets linked, a user `app`).
-    func busybox(config: ContainerImage.Config = ContainerImage.Config(cmd: ["sh"])) throws -> ContainerImage {
-        let rootfs = directory + "/busybox-rootfs"
-        if !FileManager.default.fileExists(atPath: rootfs + "/bin/busybox") {
-            let fm = FileManager.default
-            for sub in ["bin", "etc", "tmp", "proc", "sys", "dev", "root", "home/app"] {
-                try fm.createDirectory(atPath: "\(rootfs)/\(sub)", withIntermediateDirectories: true)
-            }
-            try fm.copyItem(atPath: "/bin/busybox", toPath: rootfs + "/bin/busybox")
-            let list = try runCommand(["/bin/busybox", "--list"]).output
-            for applet in list.split(separator: "\n") where applet != "busybox" {
-                try? fm.createSymbolicLink(atPath: "\(rootfs)/bin/\(applet)", withDestinationPath: "busybox")
-            }
-            try "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
-                .write(toFile: rootfs + "/etc/passwd", atomically: true, encoding: .utf8)
-            try "root:x:0:\napp:x:1000:\nstaff:x:50:app\nnogroup:x:65534:\n"
-                .write(toFile: rootfs + "/etc/group", atomically: true, encoding: .utf8)
-        }
-        return ContainerImage(reference: "busybox:test", id: "sha256:" + String(repeating: "0", count: 64),
-                              config: config, rootfs: .directory(rootfs))
+    /// busybox-static from the image store (imported once per test bed); every call gives
+    /// a fresh writable layer, as a new container gets.
+    func busybox() throws -> ContainerImage {
+        let store = ImageStore(state: state)
+        if (try? store.resolve(BusyboxImage.reference)) == nil { try BusyboxImage.make(in: store) }
+        return try store.containerImage(BusyboxImage.reference)
+    }
+
+    /// The writable (upper) directory of an image handed out by `busybox()`.
+    func upper(_ image: ContainerImage) throws -> String {
+        guard case .overlay(_, let upper, _) = image.rootfs else { throw EngineError(.invalidArgument, "not an overlay rootfs") }
+        return upper
     }
 
     /// Creates and runs a container attached; returns (exit code, stdout, stderr).

@@ -353,7 +353,28 @@ extension NetworkPortProxyTests {
         #expect(try fetch(["nsenter", "--net=\(client)", "busybox", "wget", "-q", "-O", "-",
                            "http://\(network.gateway):\(anyPort)/"]) == "kernel\n")
         #expect(try runCommand(["nft", "list", "tables"]).output.contains(table))
+        #expect(bed.manager.publishedThroughKernel()[bed.name("web")]?.map(\.hostPort) == [loopbackPort, anyPort])
+        // Kernel rules hold no socket: a second claim on the port is refused from the records,
+        // and a port a process listens on is refused too.
+        do {
+            try bed.manager.publishThroughKernel([PortBinding(hostIP: IPv4Address(127, 0, 0, 1), hostPort: anyPort,
+                                                              containerIP: containerIP, containerPort: 81)],
+                                                 containerID: bed.name("other"))
+            Issue.record("a port forwarded for one container was given to another")
+        } catch {
+            #expect(error.code == .inUse && error.message.contains("already published by container \(bed.name("web"))"))
+        }
+        let listener = try PortProxy(bindings: [PortBinding(hostPort: 0, containerIP: IPv4Address(1), containerPort: 1)])
+        defer { listener.stop() }
+        do {
+            try bed.manager.publishThroughKernel([PortBinding(hostPort: listener.bindings[0].hostPort, containerIP: containerIP,
+                                                              containerPort: 80)], containerID: bed.name("other"))
+            Issue.record("a port with a listener was forwarded")
+        } catch {
+            #expect(error.code == .inUse && error.message.contains("pid \(getpid())"), "\(error.message)")
+        }
         try bed.manager.unpublishThroughKernel(containerID: bed.name("web"))
+        #expect(bed.manager.publishedThroughKernel().isEmpty)
         #expect(!(try runCommand(["nft", "list", "tables"]).output.contains(table)))
         #expect(try runCommand(["busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(loopbackPort)/"], timeout: 3).output != "kernel\n")
         #expect(throws: EngineError.self) {

@@ -14,28 +14,45 @@ import SystemSupport
 extension NetworkManager {
     public func publishThroughKernel(_ bindings: [PortBinding], containerID: String) throws(EngineError) {
         guard !bindings.isEmpty else { return }
-        let records = try list()
+        let networks = try list()
         var subnets: [IPv4Subnet] = []
         for binding in bindings {
             guard binding.hostPort != 0 else {
                 throw EngineError(.invalidArgument, "kernel forwarding needs a fixed host port (\(binding))")
             }
-            guard let record = records.first(where: { IPv4Subnet($0.subnet)?.contains(binding.containerIP) == true }),
+            guard let record = networks.first(where: { IPv4Subnet($0.subnet)?.contains(binding.containerIP) == true }),
                   let subnet = IPv4Subnet(record.subnet) else {
                 throw EngineError(.notFound, "\(binding.containerIP) is on none of the engine's networks; cannot forward \(binding)")
             }
             try enableLocalnetRouting(bridge: record.bridge)
             subnets.append(subnet)
         }
-        try NetworkFirewall.apply(KernelPortForwarding.ruleset(bindings, table: KernelPortForwarding.table(containerID),
-                                                               subnets: subnets),
-                                  what: "forward the published ports of container \(containerID)")
+        let records = PublishedPortRecords(state: state)
+        try records.locked { () throws(EngineError) in
+            // A port another container forwards, or a socket listens on, is refused first.
+            try records.checkFree(bindings, for: containerID)
+            try NetworkFirewall.apply(KernelPortForwarding.ruleset(bindings, table: KernelPortForwarding.table(containerID),
+                                                                   subnets: subnets),
+                                      what: "forward the published ports of container \(containerID)")
+            do throws(EngineError) {
+                try records.save(bindings, for: containerID)
+            } catch {
+                try? unpublishThroughKernel(containerID: containerID)
+                throw error
+            }
+        }
     }
 
     /// Removes the container's forwarding rules; none at all is fine.
     public func unpublishThroughKernel(containerID: String) throws(EngineError) {
         let table = KernelPortForwarding.table(containerID)
         try NetworkFirewall.apply("table ip \(table)\ndelete table ip \(table)\n", what: "remove nftables table \(table)")
+        PublishedPortRecords(state: state).delete(for: containerID)
+    }
+
+    /// Every container's kernel-forwarded ports, by container id (for `port` and `ps`).
+    public func publishedThroughKernel() -> [String: [PortBinding]] {
+        Dictionary(PublishedPortRecords(state: state).all(), uniquingKeysWith: { first, _ in first })
     }
 
     private func enableLocalnetRouting(bridge: String) throws(EngineError) {

@@ -31,14 +31,20 @@ enum MonitorLauncher {
         }
         var pipe: [Int32] = [-1, -1]
         guard cr_pipe(&pipe) == 0 else { throw EngineError(.system, "cannot start the monitor", cause: SystemCallError("pipe")) }
+        // Keep both ends clear of 0–3: the child's fd 3 must be the write end, whatever was free here.
+        for index in 0..<2 {
+            let moved = fcntl(pipe[index], F_DUPFD_CLOEXEC, 10)
+            close(pipe[index])
+            pipe[index] = moved
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        posix_spawn_file_actions_adddup2(&actions, pipe[1], 3)
         posix_spawn_file_actions_addclose(&actions, pipe[0])
+        posix_spawn_file_actions_adddup2(&actions, pipe[1], 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -53,7 +53,14 @@ struct NetworkIntegrationTests {
         let lookup = { (name: String) throws -> String in
             try inSandbox(client, ["nslookup", name, network.gateway], timeout: 5).output
         }
-        let web = try lookup("web")
+        // netd reloads the endpoint table when it changes (inotify): the last connect may
+        // take a moment to show.
+        var web = ""
+        for _ in 0..<30 {
+            web = try lookup("web")
+            if web.contains(endpoints["web-1"]!.ipv4Address) && web.contains(endpoints["web-2"]!.ipv4Address) { break }
+            usleep(100_000)
+        }
         #expect(web.contains(endpoints["web-1"]!.ipv4Address) && web.contains(endpoints["web-2"]!.ipv4Address), "\(web)")
         #expect(try lookup("frontend").contains(endpoints["web-1"]!.ipv4Address))
         #expect(try lookup("web-2.\(network.name)").contains(endpoints["web-2"]!.ipv4Address))

@@ -44,6 +44,7 @@ extension LaunchConfig {
             ("rootfs", .string(rootfs)), ("rootfsType", optional(rootfsType)), ("rootfsData", optional(rootfsData)),
             ("namespaces", JSONValue(namespaces)), ("joinNamespaces", JSONValue(joinNamespaces)),
             ("cgroupProcs", JSONValue(cgroupProcs)), ("cgroupDirectories", JSONValue(cgroupDirectories)),
+            ("autoRemovePaths", JSONValue(autoRemovePaths)),
             ("oomCounter", optional(oomCounter)),
             ("hostname", optional(hostname)), ("domainname", optional(domainname)),
         ]
@@ -91,6 +92,7 @@ extension LaunchConfig {
         joinNamespaces = json["joinNamespaces"]?.stringArray ?? []
         cgroupProcs = json["cgroupProcs"]?.stringArray ?? []
         cgroupDirectories = json["cgroupDirectories"]?.stringArray ?? []
+        autoRemovePaths = json["autoRemovePaths"]?.stringArray ?? []
         oomCounter = json["oomCounter"]?.stringValue
         hostname = json["hostname"]?.stringValue
         domainname = json["domainname"]?.stringValue

@@ -79,6 +79,7 @@ public struct LaunchConfig: Sendable, Equatable {
     public var joinNamespaces: [String] = []
     public var cgroupProcs: [String] = []      // cgroup.procs files to join
     public var cgroupDirectories: [String] = []  // removed by the monitor with --rm
+    public var autoRemovePaths: [String] = []    // also removed with --rm (e.g. the writable layer)
     public var oomCounter: String?             // memory.oom_control (v1) or memory.events (v2)
     public var hostname: String?
     public var domainname: String?

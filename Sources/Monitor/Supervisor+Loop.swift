@@ -161,6 +161,7 @@ extension Supervisor {
     /// `--rm`: the container's cgroups and directory go with it.
     private func removeContainer() {
         for directory in config.cgroupDirectories { rmdir(directory) }
+        for path in config.autoRemovePaths { cr_remove_tree(path) }
         cr_remove_tree(config.directory)
     }
 }

@@ -148,3 +148,22 @@ func spawnProcess(_ arguments: [String], environment: [String], errors: String =
     guard result == 0 else { throw SystemCallError("posix_spawn", arguments[0], errno: result) }
     return pid
 }
+
+@Suite("RuntimeAutoRemove", .serialized)
+struct RuntimeAutoRemoveTests {
+    @Test func detachedAutoRemoveLeavesNothing() async throws {
+        try await withRuntimeBed { bed in
+            let image = try bed.busybox()
+            let layer = (try bed.upper(image) as NSString).deletingLastPathComponent
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "echo bye"])
+            spec.autoRemove = true
+            let record = try await bed.service.create(spec, image: image)
+            try await bed.service.start(record.id)
+            let cgroups = CgroupManager(hierarchy: CgroupHierarchy.detect(), id: record.id).directories
+            #expect(try await eventually { try await bed.service.list().isEmpty })
+            #expect(try await eventually { !FileManager.default.fileExists(atPath: layer) })
+            #expect(cgroups.allSatisfy { access($0, F_OK) != 0 })
+            #expect(access(ContainerPaths(state: bed.state, id: record.id).controlSocket, F_OK) != 0)
+        }
+    }
+}

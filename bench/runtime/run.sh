@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Container start latency and monitor memory, side by side with the peers:
-#   swiftcompose  `container run --rm --rootfs <busybox dir> true` (own network namespace, loopback only)
+#   swiftcompose  `container run --rm IMAGE true` (own network namespace, loopback only), and on
+#                 a plain directory with --rootfs
 #   crun / runc   `run` of an OCI bundle on the same busybox directory
 #   podman/docker `run --rm --network none` of the same files imported as an image
 # and the RSS of one container's supervisor: our monitor vs conmon (podman) and
@@ -68,8 +69,12 @@ PY
   echo "$dir"
 }
 
+# The same files as an image of our store (overlay layers + a writable layer per container).
+tar -C "$rootfs" -c . | "$cli" image import - scbench-busybox >/dev/null
+
 printf '%-34s %s\n' "start: run --rm … true" "median ms ($runs runs)"
-printf '%-34s %s\n' "swiftcompose ($cli)" "$(median_ms "$cli" container run --rm --rootfs "$rootfs" true)"
+printf '%-34s %s\n' "swiftcompose (image)" "$(median_ms "$cli" container run --rm scbench-busybox true)"
+printf '%-34s %s\n' "swiftcompose (--rootfs directory)" "$(median_ms "$cli" container run --rm --rootfs "$rootfs" true)"
 for runtime in crun runc; do
   if command -v "$runtime" >/dev/null; then
     dir=$(bundle "$runtime")
@@ -90,7 +95,7 @@ done
 echo
 printf '%-34s %s\n' "supervisor of one container" "RSS KiB"
 ids=()
-for n in 1 2 3; do ids+=("$("$cli" container run -d --rootfs "$rootfs" sleep 1000)"); done
+for n in 1 2 3; do ids+=("$("$cli" container run -d scbench-busybox sleep 1000)"); done
 sleep 0.5
 total=0
 for id in "${ids[@]}"; do

@@ -155,6 +155,8 @@ public struct ContainerService: Sendable {
         try store.locked { () throws(EngineError) in
             let paths = store.paths(record.id)
             let run = ContainerRunState.read(directory: paths.directory)
+            // A monitor whose container has stopped is finishing up (or removing it, --rm): let it.
+            for _ in 0..<100 where MonitorLiveness.isAlive(run.monitorPid) { usleep(10_000) }
             if MonitorLiveness.isAlive(run.monitorPid) { Glibc.kill(run.monitorPid, SIGKILL) }
             cgroups(record.id).remove()
             unlink(paths.controlSocket)

@@ -120,6 +120,11 @@ struct LaunchConfigBuilder {
         config.stopSignal = try SignalNames.number(spec.stopSignal ?? image.stopSignal ?? "SIGTERM")
         config.stopTimeout = spec.stopGracePeriod ?? 10
         config.autoRemove = spec.autoRemove
+        // The image store's writable layer of this container goes with it (as in `remove`).
+        if spec.autoRemove, case .overlay(_, let upper, _) = record.rootfs,
+           let slash = upper.lastIndex(of: "/"), upper.hasPrefix(paths.state.path("images", "rw") + "/") {
+            config.autoRemovePaths = [String(upper[..<slash])]
+        }
         return config
     }
 

@@ -166,4 +166,14 @@ struct RuntimeAutoRemoveTests {
             #expect(access(ContainerPaths(state: bed.state, id: record.id).controlSocket, F_OK) != 0)
         }
     }
+
+    @Test func aWritableLayerServesOneContainerOnly() async throws {
+        try await withRuntimeBed { bed in
+            let image = try bed.busybox()
+            _ = try await bed.service.create(ContainerSpec(image: "busybox", command: ["true"]), image: image)
+            await #expect(throws: EngineError.self) {
+                try await bed.service.create(ContainerSpec(image: "busybox", command: ["true"]), image: image)
+            }
+        }
+    }
 }

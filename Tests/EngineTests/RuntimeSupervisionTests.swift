@@ -53,12 +53,11 @@ struct RuntimeSupervisionTests {
 
     @Test func restartPolicies() async throws {
         try await withRuntimeBed { bed in
-            let image = try bed.busybox()
             func make(_ name: String, _ script: String, _ policy: ContainerSpec.RestartPolicy) async throws {
                 var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", script])
                 spec.name = name
                 spec.restartPolicy = policy
-                _ = try await bed.service.create(spec, image: image)
+                _ = try await bed.service.create(spec, image: try bed.busybox())
                 try await bed.service.start(name)
             }
             try await make("no", "exit 1", .init(name: "no"))

@@ -32,6 +32,10 @@ public struct ContainerService: Sendable {
         return try store.locked { () throws(EngineError) -> ContainerRecord in
             let existing = store.all()
             let name = spec.name ?? ContainerNames.generate(taken: Set(existing.map(\.name)))
+            if case .overlay(_, let upper, _) = image.rootfs, let sharer = existing.first(where: { $0.rootfs == image.rootfs }) {
+                throw EngineError(.conflict, "the writable layer \(upper) already belongs to container \(sharer.name); "
+                    + "each container needs its own (ImageStore.containerImage gives a fresh one)")
+            }
             if let clash = existing.first(where: { $0.name == name }) {
                 throw EngineError(.conflict, "the container name \"/\(name)\" is already in use by container \"\(clash.id)\"; "
                     + "remove (or rename) that container to be able to reuse that name")

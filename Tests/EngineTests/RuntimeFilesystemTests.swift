@@ -106,3 +106,23 @@ struct RuntimeVolumesAndPrivilegesTests {
         }
     }
 }
+
+@Suite("RuntimeCommit", .serialized)
+struct RuntimeCommitTests {
+    @Test func aCommittedImageRuns() async throws {
+        try await withRuntimeBed { bed in
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "echo made-inside > /greeting"])
+            spec.environment = ["GREETING_FILE": "/greeting"]
+            spec.name = "source"
+            let made = try await bed.run(spec)
+            #expect(made.code == 0)
+            let image = try await bed.service.commit("source", as: "committed:v1")
+            #expect(!image.id.isEmpty)
+            var next = ContainerSpec(image: "committed:v1", command: ["sh", "-c", "cat $GREETING_FILE"])
+            next.name = "from-commit"
+            let result = try await bed.run(next, image: try ImageStore(state: bed.state).containerImage("committed:v1"))
+            #expect(result.code == 0)
+            #expect(result.out == "made-inside\n")
+        }
+    }
+}

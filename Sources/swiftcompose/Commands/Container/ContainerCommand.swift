@@ -15,7 +15,7 @@ struct ContainerCommand: AsyncParsableCommand {
             ContainerLogsCommand.self, ContainerWaitCommand.self, ContainerExecCommand.self, ContainerAttachCommand.self,
             ContainerTopCommand.self, ContainerStatsCommand.self, ContainerPauseCommand.self, ContainerUnpauseCommand.self,
             ContainerRenameCommand.self, ContainerUpdateCommand.self, ContainerPruneCommand.self, ContainerCopyCommand.self,
-            ContainerExportCommand.self, ContainerDiffCommand.self,
+            ContainerExportCommand.self, ContainerDiffCommand.self, ContainerCommitCommand.self,
         ]
     )
 }

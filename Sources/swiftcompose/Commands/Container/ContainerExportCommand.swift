@@ -31,3 +31,19 @@ struct ContainerDiffCommand: AsyncParsableCommand {
         for change in changes { print("\(change.kind.rawValue) \(change.path)") }
     }
 }
+
+struct ContainerCommitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "commit", abstract: "Create an image from a container's filesystem and settings.",
+        discussion: "The image holds the container's whole filesystem as one layer.")
+    @OptionGroup var engine: EngineOptions
+    @Option(name: [.customShort("m"), .long], help: "A comment for the image's history.") var message: String?
+    @Argument(help: "The container.") var container: String
+    @Argument(help: "The image name (REPOSITORY[:TAG]).") var reference: String?
+
+    func run() async throws {
+        let image: ImageRecord
+        do { image = try await engine.service.commit(container, as: reference, comment: message) } catch { failAndExit(error) }
+        print(image.id)
+    }
+}

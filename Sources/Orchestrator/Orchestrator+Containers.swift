@@ -135,9 +135,9 @@ extension Orchestrator {
     }
 
     /// Undoes a container's networking: endpoints, sandbox and forwarded ports.
-    func cleanUpNetworking(_ name: String) {
+    func cleanUpNetworking(_ name: String, publishedPorts: Bool = true) {
         try? networks.removeSandbox(containerID: name)
-        try? networks.unpublishThroughKernel(containerID: name)
+        if publishedPorts { try? networks.unpublishThroughKernel(containerID: name) }
     }
 
     /// Stops and removes a container with everything it had.
@@ -150,7 +150,7 @@ extension Orchestrator {
             progress.event(.container(info.name), .failed("Error"))
             throw OrchestratorError("cannot remove container \(info.name): \(error)")
         }
-        cleanUpNetworking(info.name)
+        cleanUpNetworking(info.name, publishedPorts: !info.record.spec.publishedPorts.isEmpty)
         progress.event(.container(info.name), .done("Removed"))
     }
 }

@@ -18,20 +18,18 @@ extension Orchestrator {
         try await withProjectLock(projectName) { () throws(OrchestratorError) in
             let existing = try await observe(project: projectName)
             let known = Set(project?.serviceNames ?? [])
-            let graph = project?.dependencyGraph
-            let order = (try? project?.dependencyOrder()) ?? []
-            // Reverse dependency order, in waves; orphans only with --remove-orphans
-            // (or when the project file is gone).
             var targets = existing.filter { info in
                 let service = info.labels[ComposeLabel.service] ?? ""
                 return project == nil || known.contains(service) || options.removeOrphans || info.labels[ComposeLabel.oneoff] == "True"
             }
-            var rank: [String: Int] = [:]
-            for (index, name) in order.enumerated() { rank[name] = index }
-            _ = graph
+            // Dependents before what they depend on: a service's depth is the length of the
+            // longest chain of services depending on it; the deepest go first, each depth
+            // in parallel.
+            let depth = Self.dependentDepths(project?.dependencyGraph.dependencies ?? [:])
             while !targets.isEmpty {
-                let highest = targets.map { rank[$0.labels[ComposeLabel.service] ?? ""] ?? Int.max }.max() ?? 0
-                let wave = targets.filter { (rank[$0.labels[ComposeLabel.service] ?? ""] ?? Int.max) == highest }
+                let level = { (info: ContainerInfo) in depth[info.labels[ComposeLabel.service] ?? ""] ?? Int.max }
+                let deepest = targets.map(level).max() ?? 0
+                let wave = targets.filter { level($0) == deepest }
                 targets.removeAll { info in wave.contains { $0.id == info.id } }
                 do {
                     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -60,6 +58,23 @@ extension Orchestrator {
                 }
             }
         }
+    }
+
+    /// For each service, how many services (transitively) wait on it: 0 for services
+    /// nothing depends on. Unknown services (orphans) are stopped first.
+    static func dependentDepths(_ dependencies: [String: [String]]) -> [String: Int] {
+        var depth: [String: Int] = [:]
+        func visit(_ service: String, _ seen: Set<String>) -> Int {
+            if let known = depth[service] { return known }
+            let dependents = dependencies.filter { $0.value.contains(service) }.map(\.key)
+            let value = dependents.filter { !seen.contains($0) }.map { visit($0, seen.union([service])) + 1 }.max() ?? 0
+            depth[service] = value
+            return value
+        }
+        for service in dependencies.keys { _ = visit(service, []) }
+        // Removal goes from the services nothing depends on: invert so they rank highest.
+        let maximum = depth.values.max() ?? 0
+        return depth.mapValues { maximum - $0 }
     }
 
     /// The project's containers for `ps`, sorted by service then number.

@@ -89,11 +89,19 @@ enum NameServerProcess {
         for _ in 0..<200 {
             // Reaps it when it is our child (tests, a long-lived engine); otherwise init does.
             _ = waitpid(pid, nil, WNOHANG)
-            if kill(pid, 0) != 0 { return }
+            if kill(pid, 0) != 0 || isZombie(pid) { return }
             usleep(5_000)
         }
         kill(pid, SIGKILL)
         _ = waitpid(pid, nil, 0)
+    }
+
+    /// A server that exited but whose parent (not us: it outlived the CLI that started
+    /// it) has not reaped it yet is gone for our purposes.
+    private static func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? AtomicFile.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")),
+              close + 2 < stat.count else { return false }
+        return stat[close + 2] == UInt8(ascii: "Z")
     }
 
     /// Guards against a recycled pid: only a netd process is signalled.

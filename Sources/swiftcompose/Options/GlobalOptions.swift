@@ -46,12 +46,16 @@ enum GlobalArgumentOrder {
     ]
     static let flags: Set<String> = ["--dry-run"]
 
-    /// Commands whose own `-f` is not `--file`.
-    static let commandsWithOwnShortF: Set<String> = ["logs"]
+    /// Compose commands where a `-f` after the command name still means `--file` (those
+    /// with a `-f` of their own — `logs -f`, `rm -f`, `container rm -f` — are left alone).
+    static let commandsReadingShortFAsFile: Set<String> = [
+        "up", "down", "ps", "config", "start", "stop", "restart", "kill", "pause", "unpause",
+        "exec", "run", "create", "top", "port", "images",
+    ]
 
     static func reorder(_ arguments: [String]) -> [String] {
         let moved = moveGlobals(arguments)
-        guard let command = moved.first, !commandsWithOwnShortF.contains(command) else { return moved }
+        guard let command = moved.first, commandsReadingShortFAsFile.contains(command) else { return moved }
         return moved.map { $0 == "-f" ? "--file" : $0 }
     }
 

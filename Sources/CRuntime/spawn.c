@@ -58,13 +58,7 @@ static _Noreturn void container_child(int error_fd, const struct cr_container *c
     if (syscall(SYS_pivot_root, ".", ".") != 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "pivot_root");
     if (umount2(".", MNT_DETACH) != 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "detach the old root");
     if (chdir("/") != 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "chdir /");
-    cr_finish_rootfs(error_fd, c);
-    if (c->namespaces & CLONE_NEWUTS) {
-        if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) != 0)
-            cr_fail(error_fd, CR_EXIT_SETUP, errno, "set hostname %s", c->hostname);
-        if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) != 0)
-            cr_fail(error_fd, CR_EXIT_SETUP, errno, "set domainname %s", c->domainname);
-    }
+    // Before /proc/sys turns read-only.
     for (int i = 0; i < c->sysctl_count; i++) {
         char path[512] = "/proc/sys/";
         size_t length = strlen(path);
@@ -72,6 +66,13 @@ static _Noreturn void container_child(int error_fd, const struct cr_container *c
             path[length++] = *key == '.' ? '/' : *key;
         path[length] = 0;
         write_proc(error_fd, path, c->sysctls[2 * i + 1]);
+    }
+    cr_finish_rootfs(error_fd, c);
+    if (c->namespaces & CLONE_NEWUTS) {
+        if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) != 0)
+            cr_fail(error_fd, CR_EXIT_SETUP, errno, "set hostname %s", c->hostname);
+        if (c->domainname && setdomainname(c->domainname, strlen(c->domainname)) != 0)
+            cr_fail(error_fd, CR_EXIT_SETUP, errno, "set domainname %s", c->domainname);
     }
     if (c->set_oom_score_adj) {
         char value[16];

@@ -157,3 +157,46 @@ struct RuntimeLimitsTests {
         }
     }
 }
+
+@Suite("RuntimeResources", .serialized)
+struct RuntimeResourcesTests {
+    @Test func limitsReachTheCgroupAndUpdateChangesThem() async throws {
+        try await withRuntimeBed { bed in
+            var spec = ContainerSpec(image: "busybox", command: ["sleep", "30"])
+            spec.name = "limited"
+            spec.resources.memory = 48 << 20
+            spec.resources.memoryReservation = 32 << 20
+            spec.resources.nanoCPUs = 500_000_000
+            spec.resources.cpuShares = 512
+            spec.resources.cpusetCPUs = "0"
+            spec.resources.pidsLimit = 20
+            spec.resources.oomScoreAdj = 300
+            spec.ulimits = ["nofile": ContainerSpec.Ulimit(soft: 256, hard: 512)]
+            spec.sysctls = ["net.ipv4.ip_unprivileged_port_start": "80"]
+            let record = try await bed.service.create(spec, image: bed.busybox())
+            try await bed.service.start(record.id)
+            let manager = CgroupManager(hierarchy: CgroupHierarchy.detect(), id: record.id)
+            if manager.hierarchy.version == .v1 {
+                #expect(manager.read("memory.limit_in_bytes", controller: "memory") == String(48 << 20))
+                #expect(manager.read("memory.soft_limit_in_bytes", controller: "memory") == String(32 << 20))
+                #expect(manager.read("cpu.cfs_quota_us", controller: "cpu") == "50000")
+                #expect(manager.read("cpu.shares", controller: "cpu") == "512")
+                #expect(manager.read("cpuset.cpus", controller: "cpuset") == "0")
+                #expect(manager.read("pids.max", controller: "pids") == "20")
+            }
+            let pid = try await bed.service.inspect(record.id).run.pid
+            #expect(try String(contentsOfFile: "/proc/\(pid)/oom_score_adj", encoding: .utf8) == "300\n")
+            let limits = try String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8)
+            #expect(limits.contains { _ in true } && limits.split(separator: "\n").contains { $0.hasPrefix("Max open files") && $0.contains("256") && $0.contains("512") })
+            let sysctl = bed.collect(try await bed.service.exec("limited", options: ExecOptions(command: ["cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"])))
+            #expect(sysctl.1 == "80\n")
+
+            var more = ContainerSpec.Resources()
+            more.pidsLimit = 40
+            try await bed.service.update("limited", resources: more)
+            if manager.hierarchy.version == .v1 { #expect(manager.read("pids.max", controller: "pids") == "40") }
+            #expect(try await bed.service.inspect("limited").record.spec.resources.pidsLimit == 40)
+            #expect(try await bed.service.inspect("limited").record.spec.resources.memory == 48 << 20)
+        }
+    }
+}

@@ -171,6 +171,9 @@ struct RuntimeUnitTests {
         #expect(throws: EngineError.self) { try SecurityOptions.parse(["bogus"]) }
         #expect(HealthcheckResolver.resolve(spec: ContainerSpec.HealthcheckSpec(test: ["CMD-SHELL", "curl x"]), image: nil)?.test == ["/bin/sh", "-c", "curl x"])
         #expect(HealthcheckResolver.resolve(spec: ContainerSpec.HealthcheckSpec(test: ["NONE"]), image: ContainerSpec.HealthcheckSpec(test: ["CMD", "x"])) == nil)
+        #expect(try SysctlPolicy.validated(["net.core.somaxconn": "1", "kernel.shmmax": "2"], hostNetwork: false).count == 2)
+        #expect(throws: EngineError.self) { try SysctlPolicy.validated(["kernel.panic": "1"], hostNetwork: false) }
+        #expect(throws: EngineError.self) { try SysctlPolicy.validated(["net.ipv4.ip_forward": "1"], hostNetwork: true) }
         #expect(ContainerNames.isValid("web-1.a_b") && !ContainerNames.isValid("-web") && !ContainerNames.isValid("a b"))
     }
 }

@@ -106,7 +106,7 @@ struct LaunchConfigBuilder {
             config.readonlyPaths = DefaultFilesystem.readonlyPaths
         }
         config.readonlyRootfs = spec.readOnly
-        config.sysctls = spec.sysctls
+        config.sysctls = try SysctlPolicy.validated(spec.sysctls, hostNetwork: spec.networkMode == "host")
         config.rlimits = try Ulimits.resolve(spec.ulimits)
         config.oomScoreAdj = spec.resources.oomScoreAdj
         if spec.logging.driver != "none" {

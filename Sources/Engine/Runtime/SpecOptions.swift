@@ -103,3 +103,21 @@ enum HostDevices {
         return result
     }
 }
+
+/// Docker's rule for `sysctls`: only namespaced ones, since a container writing any other
+/// would change the host (net.* only with a network namespace of its own).
+enum SysctlPolicy {
+    static let ipc: Set<String> = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+                                   "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"]
+
+    static func validated(_ sysctls: [String: String], hostNetwork: Bool) throws(EngineError) -> [String: String] {
+        for key in sysctls.keys.sorted() {
+            let allowed = ipc.contains(key) || key.hasPrefix("fs.mqueue.") || (key.hasPrefix("net.") && !hostNetwork)
+            guard allowed, !key.contains("/"), !key.contains("..") else {
+                throw EngineError(.invalidArgument, "sysctl \"\(key)\" is not allowed: only namespaced kernel parameters "
+                    + "(kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, and net.* without --network host) can be set per container")
+            }
+        }
+        return sysctls
+    }
+}

@@ -3,8 +3,9 @@ import Glibc
 /// The monitor's control socket: a client sends one request line, then the two sides
 /// speak in frames (type byte, 4-byte big-endian length, payload).
 ///
-/// Requests: `wait`, `kill <signal>`, `stop <signal> <seconds>`, `attach [start]`,
+/// Requests: `wait`, `kill <signal>`, `stop <signal> <seconds>`, `attach [start]`, `watch`,
 /// `exec <json of LaunchConfig.Process>`. `wait` and `stop` answer with an `exit` frame;
+/// `watch` gets a `state` frame now and on every change (status, health) until the monitor ends;
 /// `kill` with `ok`/`error`; `attach`/`exec` stream output frames until `exit`.
 public enum ControlFrame: UInt8, Sendable {
     case stdin = 0          // client → monitor; empty payload closes the process's stdin
@@ -15,6 +16,7 @@ public enum ControlFrame: UInt8, Sendable {
     case started = 5        // payload: pid
     case resize = 6         // client → monitor: "<rows> <cols>"
     case ok = 7
+    case state = 8          // payload: the state.json document, sent to `watch` clients on every change
 }
 
 public enum ControlIO {

@@ -8,6 +8,7 @@ struct Client {
     var requested = false
     var waiting = false
     var attached = false
+    var watching = false
     var execPid: pid_t = 0
 }
 
@@ -173,6 +174,9 @@ extension Supervisor {
                 ControlIO.send(fd, .exit, String(state.exitCode))
                 dropClient(fd)
             }
+        case "watch":
+            clients[fd]?.watching = true
+            if !ControlIO.send(fd, .state, state.json.serialized) { dropClient(fd) }
         case "exec":
             startExec(fd, argument)
         default:

@@ -96,6 +96,10 @@ public final class Supervisor {
 
     func saveState() {
         try? state.write(directory: config.directory)
+        let document = state.json.serialized
+        for (fd, client) in clients where client.watching {
+            if !ControlIO.send(fd, .state, document) { dropClient(fd) }
+        }
     }
 
     /// Starts (or restarts) the container's main process.

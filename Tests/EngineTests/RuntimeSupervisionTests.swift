@@ -169,3 +169,25 @@ struct RuntimeCopyTests {
         }
     }
 }
+
+@Suite("RuntimeWatch", .serialized)
+struct RuntimeWatchTests {
+    @Test func watchDeliversHealthAndExitWithoutPolling() async throws {
+        try await withRuntimeBed { bed in
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "sleep 0.6; exit 5"])
+            var check = ContainerSpec.HealthcheckSpec(test: ["CMD", "true"])
+            check.interval = 100_000_000
+            spec.healthcheck = check
+            let record = try await bed.service.create(spec, image: bed.busybox())
+            try await bed.service.start(record.id)
+            var seen: [String] = []
+            for await state in try await bed.service.watch(record.id) {
+                seen.append("\(state.status.rawValue)/\(state.health ?? "-")")
+                if state.status == .exited { break }
+            }
+            #expect(seen.contains("running/healthy"))
+            #expect(seen.last == "exited/healthy")
+            #expect(try await bed.service.inspect(record.id).run.exitCode == 5)
+        }
+    }
+}

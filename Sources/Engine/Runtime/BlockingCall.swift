@@ -10,6 +10,18 @@ enum BlockingCall {
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
+    /// Runs `body` on a detached thread of its own (a long blocking read, e.g. `watch`).
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        let job = Job(body)
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            job.body()
+            return nil
+        }, Unmanaged.passRetained(job).toOpaque())
+        if started == 0 { pthread_detach(thread) } else { Unmanaged.passUnretained(job).release() }
+    }
+
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws(EngineError) -> T) async throws(EngineError) -> T {
         let result: Result<T, EngineError> = await withCheckedContinuation { continuation in
             let job = Job {

@@ -71,3 +71,34 @@ extension ContainerService {
         return AttachSession(fd: fd)
     }
 }
+
+extension ContainerService {
+    /// The container's run state now and at every change (status, exit, health) until its
+    /// monitor ends — what an orchestrator awaits (`healthy`, exited) without polling.
+    public func watch(_ reference: String) async throws(EngineError) -> AsyncStream<ContainerRunState> {
+        let record = try store.resolve(reference)
+        let paths = store.paths(record.id)
+        let client = MonitorClient(socket: paths.controlSocket)
+        guard let fd = client.open("watch") else {
+            // No monitor: the recorded state is final.
+            return AsyncStream { continuation in
+                continuation.yield(ContainerRunState.read(directory: paths.directory))
+                continuation.finish()
+            }
+        }
+        return AsyncStream { continuation in
+            // Stopping the stream wakes the reader blocked on the socket.
+            continuation.onTermination = { _ in shutdown(fd, Int32(SHUT_RDWR)) }
+            BlockingCall.detach {
+                defer { close(fd) }
+                while let (type, payload) = ControlIO.receive(fd) {
+                    guard type == .state, let json = try? JSONValue.parse(payload) else { continue }
+                    if case .terminated = continuation.yield(ContainerRunState(json: json)) { return }
+                }
+                // The monitor ended: its last word is on disk.
+                continuation.yield(ContainerRunState.read(directory: paths.directory))
+                continuation.finish()
+            }
+        }
+    }
+}

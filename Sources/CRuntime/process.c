@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -152,9 +153,39 @@ static _Noreturn void run_init(pid_t child) {
     }
 }
 
+// Opens a pty in the container's own /dev/pts (so ttyname works inside), sends the master
+// to the monitor, and returns the slave, owned by the process's user.
+static int open_console(int error_fd, const struct cr_process *p) {
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "open the container's /dev/ptmx");
+    int unlock = 0;
+    if (ioctl(master, TIOCSPTLCK, &unlock) != 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "unlock the terminal");
+    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    if (slave < 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "open the terminal");
+    if (fchown(slave, p->uid, p->gid) != 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "chown the terminal");
+    char byte = 0;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &master, sizeof master);
+    if (sendmsg(p->console_socket, &message, 0) != 1) cr_fail(error_fd, CR_EXIT_SETUP, errno, "hand the terminal to the monitor");
+    close(master);
+    close(p->console_socket);
+    return slave;
+}
+
 _Noreturn void cr_run_process(int error_fd, const struct cr_process *p) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int fds[3] = {p->stdin_fd, p->stdout_fd, p->stderr_fd};
+    if (p->tty && p->console_socket >= 0) {
+        int slave = open_console(error_fd, p);
+        fds[0] = fds[1] = fds[2] = slave;
+    }
     // Move the sources above 2 first so one dup2 cannot clobber another's source.
     for (int i = 0; i < 3; i++)
         if (fds[i] >= 0 && fds[i] <= 2) fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CRuntime.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
@@ -36,17 +37,6 @@ int cr_child_signal_fd(void) {
 void cr_drain_signal_fd(int fd) {
     struct signalfd_siginfo info;
     while (read(fd, &info, sizeof info) > 0) {}
-}
-
-int cr_open_terminal(int *master, int *slave) {
-    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (m < 0) return -1;
-    char *name = (grantpt(m) == 0 && unlockpt(m) == 0) ? ptsname(m) : NULL;
-    int s = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
-    if (s < 0) { close(m); return -1; }
-    *master = m;
-    *slave = s;
-    return 0;
 }
 
 void cr_become_subreaper(void) { prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
@@ -101,4 +91,21 @@ void cr_trim_executable_pages(void) {
         madvise((void *)start, end - start, MADV_DONTNEED);
     }
     fclose(maps);
+}
+
+int cr_console_pair(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds); }
+
+int cr_receive_fd(int socket) {
+    char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.space, .msg_controllen = sizeof control.space};
+    ssize_t got;
+    do { got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC); } while (got < 0 && errno == EINTR);
+    if (got <= 0) return -1;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    if (!header || header->cmsg_type != SCM_RIGHTS) return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    return fd;
 }

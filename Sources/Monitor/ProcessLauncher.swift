@@ -48,6 +48,34 @@ struct StandardStreams {
     var input: Int32 = -1
     var output: Int32 = -1
     var error: Int32 = -1
+    /// With a tty: the socket the child sends its terminal's master over (see `Console`).
+    var console: Int32 = -1
+}
+
+/// A terminal made inside the container (its own /dev/pts, so `tty` names it there):
+/// the child opens it and hands the master back over a socketpair.
+struct Console {
+    let receiver: Int32
+    let sender: Int32
+
+    init?() {
+        var pair: [Int32] = [-1, -1]
+        guard cr_console_pair(&pair) == 0 else { return nil }
+        receiver = pair[0]
+        sender = pair[1]
+    }
+
+    /// The master, once the child has sent it; closes both ends.
+    func master() -> Int32 {
+        close(sender)
+        defer { close(receiver) }
+        return cr_receive_fd(receiver)
+    }
+
+    func discard() {
+        close(sender)
+        close(receiver)
+    }
 }
 
 enum ProcessLauncher {
@@ -80,6 +108,7 @@ enum ProcessLauncher {
         result.stdout_fd = streams.output
         result.stderr_fd = streams.error
         result.tty = process.tty ? 1 : 0
+        result.console_socket = streams.console
         result.`init` = process.initProcess ? 1 : 0
         return result
     }

@@ -42,13 +42,6 @@ enum ControlListener {
 }
 
 enum Terminal {
-    /// A new pseudo-terminal: (master, slave).
-    static func open() -> (Int32, Int32)? {
-        var master: Int32 = -1, slave: Int32 = -1
-        guard cr_open_terminal(&master, &slave) == 0 else { return nil }
-        return (master, slave)
-    }
-
     static func resize(_ fd: Int32, rows: UInt16, columns: UInt16) {
         var size = winsize(ws_row: rows, ws_col: columns, ws_xpixel: 0, ws_ypixel: 0)
         _ = ioctl(fd, UInt(TIOCSWINSZ), &size)

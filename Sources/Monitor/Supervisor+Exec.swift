@@ -20,17 +20,15 @@ extension Supervisor {
         var childEnds: [Int32] = []
         var session = ExecSession(client: fd, stdin: -1, terminal: -1)
         var sources: [(Int32, ControlFrame)] = []
+        var console: Console?
         if process.tty {
-            guard let (master, slave) = Terminal.open() else {
+            guard let pair = Console() else {
                 ControlIO.send(fd, .error, "125 cannot allocate a terminal")
                 dropClient(fd)
                 return
             }
-            streams = StandardStreams(input: slave, output: slave, error: slave)
-            childEnds = [slave]
-            session.terminal = master
-            session.stdin = master
-            sources = [(master, .stdout)]
+            console = pair
+            streams.console = pair.sender
         } else {
             var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], input: [Int32] = [-1, -1]
             cr_pipe(&out)
@@ -45,8 +43,23 @@ extension Supervisor {
             childEnds = [input[0], out[1], err[1]]
             sources = [(out[0], .stdout), (err[0], .stderr)]
         }
-        let result = ProcessLauncher.exec(into: mainPid, cgroupProcs: config.cgroupProcs, process: process, streams: streams)
+        var result = ProcessLauncher.exec(into: mainPid, cgroupProcs: config.cgroupProcs, process: process, streams: streams)
         childEnds.forEach { close($0) }
+        if let console {
+            if case .started(let pid) = result {
+                let master = console.master()
+                if master >= 0 {
+                    session.terminal = master
+                    session.stdin = master
+                    sources = [(master, .stdout)]
+                } else {
+                    kill(pid, SIGKILL)
+                    result = .failed(code: 125, message: "the process's terminal did not arrive")
+                }
+            } else {
+                console.discard()
+            }
+        }
         switch result {
         case .started(let pid):
             for (source, stream) in sources { outputs[source] = (pid, stream) }

@@ -109,15 +109,13 @@ public final class Supervisor {
         restartAt = nil
         var streams = StandardStreams()
         var childEnds: [Int32] = []
+        var console: Console?
         if config.process.tty {
-            guard let (master, slave) = Terminal.open() else {
+            guard let pair = Console() else {
                 return recordStartFailure(code: 125, message: "cannot allocate a terminal: \(String(cString: strerror(errno)))")
             }
-            streams = StandardStreams(input: slave, output: slave, error: slave)
-            childEnds = [slave]
-            mainTerminal = master
-            mainStdin = config.process.openStdin ? master : -1
-            outputs[master] = (0, .stdout)
+            console = pair
+            streams.console = pair.sender
         } else {
             var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
             cr_pipe(&out)
@@ -139,8 +137,23 @@ public final class Supervisor {
             }
         }
         oomCountAtStart = readOOMCount()
-        let result = ProcessLauncher.spawn(config, streams: streams)
+        var result = ProcessLauncher.spawn(config, streams: streams)
         childEnds.forEach { close($0) }
+        if let console {
+            if case .started(let pid) = result {
+                let master = console.master()
+                if master >= 0 {
+                    mainTerminal = master
+                    mainStdin = config.process.openStdin ? master : -1
+                    outputs[master] = (0, .stdout)
+                } else {
+                    kill(pid, SIGKILL)
+                    result = .failed(code: 125, message: "the container's terminal did not arrive")
+                }
+            } else {
+                console.discard()
+            }
+        }
         switch result {
         case .started(let pid):
             mainPid = pid

@@ -176,4 +176,15 @@ struct RuntimeAutoRemoveTests {
             }
         }
     }
+
+    @Test func aTerminalContainerSeesItsOwnPty() async throws {
+        try await withRuntimeBed { bed in
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "tty; [ -t 1 ] && echo yes; exit 2"])
+            spec.tty = true
+            spec.user = "app"
+            let result = try await bed.run(spec)
+            #expect(result.code == 2)
+            #expect(result.out == "/dev/pts/0\r\nyes\r\n")
+        }
+    }
 }

@@ -26,7 +26,7 @@ struct RuntimeSupervisionTests {
             #expect(out == "out\n1000\nnotty\n")
             #expect(err == "err\n")
 
-            var tty = ExecOptions(command: ["sh", "-c", "[ -t 0 ] && echo tty; read line; echo got:$line"])
+            var tty = ExecOptions(command: ["sh", "-c", "[ -t 0 ] && echo tty; tty; read line; echo got:$line"])
             tty.tty = true
             tty.interactive = true
             let session = try await bed.service.exec("exec-target", options: tty)
@@ -34,6 +34,7 @@ struct RuntimeSupervisionTests {
             let (ttyCode, ttyOut, _) = bed.collect(session)
             #expect(ttyCode == 0)
             #expect(ttyOut.contains("tty\r\n"))
+            #expect(ttyOut.contains("/dev/pts/"))  // a terminal of the container's own devpts
             #expect(ttyOut.contains("got:hello\r\n"))
 
             var piped = ExecOptions(command: ["cat"])

@@ -49,6 +49,7 @@ struct cr_process {
     size_t seccomp_filter_len;   // in instructions
     int stdin_fd, stdout_fd, stderr_fd;  // installed as 0, 1, 2
     int tty;                // make stdin the controlling terminal
+    int console_socket;     // with tty: open a pty in the container's /dev/pts, send its master here (-1: use the fds)
     int init;               // run a tiny init as pid 1 that reaps and forwards signals
 };
 
@@ -106,8 +107,9 @@ int cr_pipe(int fds[2]);                          // pipe2(O_CLOEXEC)
 int cr_accept(int listener, int nonblocking);      // accept4 with SOCK_CLOEXEC
 int cr_child_signal_fd(void);                      // blocks SIGCHLD/SIGTERM/SIGINT/SIGHUP; signalfd for SIGCHLD
 void cr_drain_signal_fd(int fd);
-int cr_open_terminal(int *master, int *slave);     // a new pty pair, close-on-exec
 void cr_become_subreaper(void);
+int cr_console_pair(int fds[2]);                   // a socketpair for a console master, close-on-exec
+int cr_receive_fd(int socket);                     // the fd sent over a console socket, or -1
 int cr_remove_tree(const char *path);              // rm -rf without following symlinks
 
 // Drops this process's resident pages of read-only mappings of its own executable (they

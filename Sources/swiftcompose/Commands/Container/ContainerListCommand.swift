@@ -31,13 +31,13 @@ struct ContainerListCommand: AsyncParsableCommand {
             }
         }
         if quiet {
-            items.forEach { print(noTrunc ? $0.id : String($0.id.prefix(12))) }
+            items.forEach { print(noTrunc ? $0.id : $0.record.shortID) }
             return
         }
         if format == "json" {
             for item in items {
                 let object: [String: Any] = [
-                    "ID": noTrunc ? item.id : String(item.id.prefix(12)), "Image": item.record.imageReference,
+                    "ID": noTrunc ? item.id : item.record.shortID, "Image": item.record.imageReference,
                     "Command": "\"\(commandText(item))\"", "CreatedAt": Timestamp.rfc3339(item.record.created),
                     "Names": item.name, "State": item.status.rawValue, "Status": item.statusText(now: now),
                     "Labels": item.labels.keys.sorted().map { "\($0)=\(item.labels[$0]!)" }.joined(separator: ","),
@@ -53,7 +53,7 @@ struct ContainerListCommand: AsyncParsableCommand {
         for item in items {
             var command = commandText(item)
             if !noTrunc, command.count > 20 { command = String(command.prefix(19)) + "…" }
-            rows.append([noTrunc ? item.id : String(item.id.prefix(12)), item.record.imageReference, "\"\(command)\"",
+            rows.append([noTrunc ? item.id : item.record.shortID, item.record.imageReference, "\"\(command)\"",
                          HumanDuration.describe(nanoseconds: now - item.record.created) + " ago", item.statusText(now: now), "", item.name])
         }
         printTable(rows)

@@ -15,6 +15,7 @@ struct Swiftcompose: AsyncParsableCommand {
             UpCommand.self,
             DownCommand.self,
             PsCommand.self,
+            PortCommand.self,
             LogsCommand.self,
             StartCommand.self,
             StopCommand.self,

@@ -15,7 +15,6 @@ struct Swiftcompose: AsyncParsableCommand {
             UpCommand.self,
             DownCommand.self,
             PsCommand.self,
-            PortCommand.self,
             LogsCommand.self,
             StartCommand.self,
             StopCommand.self,

@@ -74,7 +74,7 @@ struct NetworkCommandTests {
         #expect(up.status == 0, "\(up.output)")
         let port = cli(["port", "web", "8080"])
         #expect(port.status == 0 && port.output == "127.0.0.1:\(hostPort)\n", "\(port.output)")
-        #expect(cli(["port", "web", "8080/udp"]).status == 1)
-        #expect(cli(["port", "--index", "2", "web", "8080"]).status == 1)
+        #expect(cli(["port", "--protocol", "udp", "web", "8080"]).status != 0)
+        #expect(cli(["port", "--index", "2", "web", "8080"]).status != 0)
     }
 }

@@ -73,3 +73,12 @@ func canPing(from sandbox: String, _ address: String) throws -> Bool {
 }
 
 var runningAsRoot: Bool { getuid() == 0 }
+
+/// Whether `pid` is a live swiftcompose-netd (not a zombie, not a recycled pid).
+func isRunningNameServer(_ pid: pid_t) -> Bool {
+    guard let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+          command.contains("swiftcompose-netd"),
+          let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    return stat[stat.index(close, offsetBy: 2)] != "Z"
+}

@@ -89,7 +89,11 @@ enum NameServerProcess {
         for _ in 0..<200 {
             // Reaps it when it is our child (tests, a long-lived engine); otherwise init does.
             _ = waitpid(pid, nil, WNOHANG)
-            if kill(pid, 0) != 0 || isZombie(pid) { return }
+            if kill(pid, 0) != 0 { return }
+            if isZombie(pid) {
+                _ = waitpid(pid, nil, WNOHANG)    // it may have died since the reap above
+                return
+            }
             usleep(5_000)
         }
         kill(pid, SIGKILL)

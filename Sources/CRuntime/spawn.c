@@ -94,8 +94,28 @@ int cr_spawn(const struct cr_container *c, const struct cr_process *p, pid_t *pi
         snprintf(error, error_size, "create a pipe: %s", strerror(errno));
         return CR_EXIT_SETUP;
     }
+    // Another container's pid namespace: setns only changes where our next child is born;
+    // it is switched back right after the clone.
+    int own_pid_ns = -1;
+    if (c->join_pid_namespace) {
+        own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+        int target = open(c->join_pid_namespace, O_RDONLY | O_CLOEXEC);
+        if (own_pid_ns < 0 || target < 0 || setns(target, CLONE_NEWPID) != 0) {
+            snprintf(error, error_size, "join the pid namespace %s: %s", c->join_pid_namespace, strerror(errno));
+            if (target >= 0) close(target);
+            if (own_pid_ns >= 0) close(own_pid_ns);
+            close(pipe_fds[0]);
+            close(pipe_fds[1]);
+            return CR_EXIT_SETUP;
+        }
+        close(target);
+    }
     // A raw clone: fork semantics with new namespaces (the cgroup one comes after joining the cgroup).
     long child = syscall(SYS_clone, (unsigned long)((c->namespaces & ~CLONE_NEWCGROUP) | SIGCHLD), NULL, NULL, NULL, NULL);
+    if (child != 0 && own_pid_ns >= 0) {
+        setns(own_pid_ns, CLONE_NEWPID);
+        close(own_pid_ns);
+    }
     if (child == 0) {
         close(pipe_fds[0]);
         container_child(pipe_fds[1], c, p);

@@ -43,6 +43,7 @@ extension LaunchConfig {
             ("id", .string(id)), ("directory", .string(directory)), ("controlSocket", .string(controlSocket)),
             ("rootfs", .string(rootfs)), ("rootfsType", optional(rootfsType)), ("rootfsData", optional(rootfsData)),
             ("namespaces", JSONValue(namespaces)), ("joinNamespaces", JSONValue(joinNamespaces)),
+            ("joinPidNamespace", optional(joinPidNamespace)),
             ("cgroupProcs", JSONValue(cgroupProcs)), ("cgroupDirectories", JSONValue(cgroupDirectories)),
             ("autoRemovePaths", JSONValue(autoRemovePaths)),
             ("oomCounter", optional(oomCounter)),
@@ -90,6 +91,7 @@ extension LaunchConfig {
         rootfsData = json["rootfsData"]?.stringValue
         namespaces = json["namespaces"]?.stringArray ?? namespaces
         joinNamespaces = json["joinNamespaces"]?.stringArray ?? []
+        joinPidNamespace = json["joinPidNamespace"]?.stringValue
         cgroupProcs = json["cgroupProcs"]?.stringArray ?? []
         cgroupDirectories = json["cgroupDirectories"]?.stringArray ?? []
         autoRemovePaths = json["autoRemovePaths"]?.stringArray ?? []

@@ -77,6 +77,7 @@ public struct LaunchConfig: Sendable, Equatable {
     public var rootfsData: String?
     public var namespaces: [String] = ["mount", "uts", "ipc", "pid", "net", "cgroup"]
     public var joinNamespaces: [String] = []
+    public var joinPidNamespace: String?       // pid: container:<id>
     public var cgroupProcs: [String] = []      // cgroup.procs files to join
     public var cgroupDirectories: [String] = []  // removed by the monitor with --rm
     public var autoRemovePaths: [String] = []    // also removed with --rm (e.g. the writable layer)

@@ -132,6 +132,7 @@ enum ProcessLauncher {
         container.namespaces = config.namespaces.reduce(0) { $0 | (namespaceFlags[$1] ?? 0) }
         container.join_namespaces = UnsafePointer(arena.strings(config.joinNamespaces))
         container.join_namespace_count = Int32(config.joinNamespaces.count)
+        container.join_pid_namespace = arena.optional(config.joinPidNamespace)
         container.cgroup_procs_fds = UnsafePointer(arena.array(cgroupFds))
         container.cgroup_procs_fd_count = Int32(cgroupFds.count)
         container.hostname = arena.optional(config.hostname)

@@ -200,3 +200,27 @@ struct RuntimeResourcesTests {
         }
     }
 }
+
+@Suite("RuntimeSharedNamespaces", .serialized)
+struct RuntimeSharedNamespacesTests {
+    @Test func pidAndIpcOfAnotherContainer() async throws {
+        try await withRuntimeBed { bed in
+            var first = ContainerSpec(image: "busybox", command: ["sleep", "30"])
+            first.name = "holder"
+            let holder = try await bed.service.create(first, image: bed.busybox())
+            try await bed.service.start(holder.id)
+            let holderPid = try await bed.service.inspect(holder.id).run.pid
+            let holderIpc = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(holderPid)/ns/ipc")
+
+            var second = ContainerSpec(image: "busybox", command: ["sh", "-c", "ps -o pid,comm | grep -c sleep; readlink /proc/self/ns/ipc"])
+            second.pidMode = "container:holder"
+            second.ipcMode = "container:holder"
+            let result = try await bed.run(second)
+            #expect(result.code == 0)
+            #expect(result.out == "1\n\(holderIpc)\n")
+            var invalid = ContainerSpec(image: "busybox", command: ["true"])
+            invalid.pidMode = "service:web"
+            await #expect(throws: EngineError.self) { try await bed.run(invalid) }
+        }
+    }
+}

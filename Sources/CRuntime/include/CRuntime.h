@@ -60,6 +60,7 @@ struct cr_container {
     int namespaces;                // CLONE_NEW* flags to create (CLONE_NEWCGROUP is unshared after joining cgroups)
     const char *const *join_namespaces;  // paths (e.g. a netns from the network layer) to setns into
     int join_namespace_count;
+    const char *join_pid_namespace;  // another container's /proc/<pid>/ns/pid to start in (pid: container:<id>), or NULL
     const int *cgroup_procs_fds;   // cgroup.procs files the child writes itself into
     int cgroup_procs_fd_count;
     const char *hostname;

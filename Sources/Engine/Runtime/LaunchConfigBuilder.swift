@@ -136,13 +136,23 @@ struct LaunchConfigBuilder {
 
     private func namespaces(into config: inout LaunchConfig) throws(EngineError) {
         var kinds: Set<String> = ["mount", "uts", "ipc", "pid", "net", "cgroup"]
-        if spec.pidMode == "host" { kinds.remove("pid") }
+        switch spec.pidMode {
+        case nil, "", "private": break
+        case "host": kinds.remove("pid")
+        case let mode? where mode.hasPrefix("container:"):
+            kinds.remove("pid")
+            config.joinPidNamespace = try namespacePath(ofContainer: String(mode.dropFirst(10)), kind: "pid")
+        case let mode?:
+            throw EngineError(.invalidArgument, "pid mode \"\(mode)\" is not valid; use host, private or container:<name|id>")
+        }
         switch spec.ipcMode {
+        case nil, "", "private", "shareable": break
         case "host": kinds.remove("ipc")
         case let mode? where mode.hasPrefix("container:"):
             kinds.remove("ipc")
             config.joinNamespaces.append(try namespacePath(ofContainer: String(mode.dropFirst(10)), kind: "ipc"))
-        default: break
+        case let mode?:
+            throw EngineError(.invalidArgument, "ipc mode \"\(mode)\" is not valid; use host, private, shareable or container:<name|id>")
         }
         if spec.networkMode == "host" {
             kinds.remove("net")
@@ -156,11 +166,12 @@ struct LaunchConfigBuilder {
         config.namespaces = ["mount", "uts", "ipc", "pid", "net", "cgroup"].filter { kinds.contains($0) }
     }
 
-    /// `/proc/<pid>/ns/<kind>` of another running container (ipc: container:<id>).
-    private func namespacePath(ofContainer id: String, kind: String) throws(EngineError) -> String {
-        let state = ContainerRunState.read(directory: ContainerPaths(state: paths.state, id: id).directory)
+    /// `/proc/<pid>/ns/<kind>` of another running container (`container:<name|id>` modes).
+    private func namespacePath(ofContainer reference: String, kind: String) throws(EngineError) -> String {
+        let other = try ContainerStore(state: paths.state).resolve(reference)
+        let state = ContainerRunState.read(directory: ContainerPaths(state: paths.state, id: other.id).directory)
         guard state.status == .running, state.pid > 0 else {
-            throw EngineError(.conflict, "cannot join the \(kind) namespace of container \(id): it is not running")
+            throw EngineError(.conflict, "cannot join the \(kind) namespace of container \(other.name): it is not running")
         }
         return "/proc/\(state.pid)/ns/\(kind)"
     }

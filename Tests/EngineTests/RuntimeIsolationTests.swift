@@ -224,3 +224,23 @@ struct RuntimeSharedNamespacesTests {
         }
     }
 }
+
+@Suite("RuntimeSeccompFile", .serialized)
+struct RuntimeSeccompFileTests {
+    @Test func aProfileFileInDockersFormatIsEnforced() async throws {
+        try await withRuntimeBed { bed in
+            // Everything allowed except mkdir/mkdirat, which fail with EACCES (13).
+            let profile = bed.directory + "/profile.json"
+            try #"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":13}]}"#
+                .write(toFile: profile, atomically: true, encoding: .utf8)
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "mkdir /tmp/x || echo refused; grep Seccomp: /proc/self/status"])
+            spec.securityOpt = ["seccomp=\(profile)"]
+            let result = try await bed.run(spec)
+            #expect(result.out == "refused\nSeccomp:\t2\n")
+            #expect(result.err.contains("Permission denied"))
+            var broken = ContainerSpec(image: "busybox", command: ["true"])
+            broken.securityOpt = ["seccomp=\(bed.directory)/missing.json"]
+            await #expect(throws: EngineError.self) { try await bed.run(broken) }
+        }
+    }
+}

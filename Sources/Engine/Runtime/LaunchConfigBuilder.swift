@@ -74,7 +74,11 @@ struct LaunchConfigBuilder {
         process.capabilities = try Capabilities.effective(privileged: spec.privileged, add: spec.capAdd, drop: spec.capDrop,
                                                           bounding: Capabilities.bounding())
         process.noNewPrivileges = security.noNewPrivileges
-        if !spec.privileged && !security.seccompUnconfined {
+        if let file = security.seccompProfile, !spec.privileged {
+            let program = paths.directory + "/seccomp.bpf"
+            try SeccompProfileFile.compile(file: file, capabilities: process.capabilities, to: program)
+            process.seccompProgram = program
+        } else if !spec.privileged && !security.seccompUnconfined {
             process.seccompProgram = try SeccompProfile.cachedDefault(capabilities: process.capabilities, state: paths.state)
         }
 

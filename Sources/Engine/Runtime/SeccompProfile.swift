@@ -129,7 +129,7 @@ public enum SeccompProfile {
         try export(context, to: path)
     }
 
-    private static func export(_ context: scmp_filter_ctx, to path: String) throws(EngineError) {
+    static func export(_ context: scmp_filter_ctx, to path: String) throws(EngineError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw EngineError(.system, "cannot write the seccomp program", cause: SystemCallError("open", path)) }
         defer { close(fd) }

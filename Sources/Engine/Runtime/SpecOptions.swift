@@ -7,6 +7,7 @@ import SystemSupport
 struct SecurityOptions: Equatable {
     var noNewPrivileges = false
     var seccompUnconfined = false
+    var seccompProfile: String?       // a profile file in Docker's JSON format
 
     static func parse(_ options: [String]) throws(EngineError) -> SecurityOptions {
         var result = SecurityOptions()
@@ -16,10 +17,7 @@ struct SecurityOptions: Equatable {
             switch parts.first ?? "" {
             case "no-new-privileges": result.noNewPrivileges = value != "false"
             case "seccomp":
-                guard value == "unconfined" else {
-                    throw EngineError(.unsupported, "security_opt \(option): only seccomp=unconfined or the default profile are supported")
-                }
-                result.seccompUnconfined = true
+                if value == "unconfined" { result.seccompUnconfined = true } else { result.seccompProfile = value }
             case "label", "apparmor", "systempaths": break
             default:
                 throw EngineError(.invalidArgument, "invalid security_opt \"\(option)\"; use no-new-privileges or seccomp=unconfined")

@@ -22,7 +22,7 @@ struct ContainerRunOptions: ParsableArguments {
     @Flag(name: .long, help: "Give all capabilities and lift seccomp, masked paths and device limits.") var privileged = false
     @Option(name: .customLong("cap-add"), help: "Add a Linux capability.") var capAdd: [String] = []
     @Option(name: .customLong("cap-drop"), help: "Drop a Linux capability.") var capDrop: [String] = []
-    @Option(name: .customLong("security-opt"), help: "Security options: no-new-privileges, seccomp=unconfined.") var securityOpt: [String] = []
+    @Option(name: .customLong("security-opt"), help: "Security options: no-new-privileges, seccomp=unconfined|FILE (Docker's JSON profile format).") var securityOpt: [String] = []
     @Option(name: .long, help: "Add a host device: /dev/x[:/dev/y[:rwm]].") var device: [String] = []
     @Option(name: .long, help: "Set a namespaced kernel parameter (name=value).") var sysctl: [String] = []
     @Option(name: .long, help: "Set a ulimit: name=soft[:hard].") var ulimit: [String] = []

@@ -62,7 +62,7 @@ extension Supervisor {
         if client.execPid > 0, let session = execs[client.execPid] {
             if session.stdin >= 0, session.stdin != session.terminal { close(session.stdin) }
         }
-        close(fd)
+        release(fd)
     }
 
     func readClient(_ fd: Int32) {

@@ -77,7 +77,7 @@ extension Supervisor {
     func execExited(pid: pid_t, session: ExecSession, code: Int32) {
         drainOutputs(of: pid)  // while the session is known: the output goes to its client
         execs[pid] = nil
-        for (fd, source) in outputs where source.owner == pid { close(fd); outputs[fd] = nil }
+        for (fd, source) in outputs where source.owner == pid { release(fd); outputs[fd] = nil }
         if session.stdin >= 0, session.stdin != session.terminal { close(session.stdin) }
         if clients[session.client] != nil {
             ControlIO.send(session.client, .exit, String(code))
@@ -119,7 +119,7 @@ extension Supervisor {
             probe?.collected += buffer[0..<min(count, max(0, 4096 - running.collected.count))]
         } else if count == 0 || (count < 0 && errno != EINTR) {
             // End of output: keep the probe until it is reaped, but stop polling its pipe.
-            close(running.output)
+            release(running.output)
             probe?.output = -1
         }
     }
@@ -129,7 +129,7 @@ extension Supervisor {
         if running.output >= 0 {
             while probe?.output ?? -1 >= 0 {
                 var entry = pollfd(fd: running.output, events: Int16(POLLIN), revents: 0)
-                if poll(&entry, 1, 0) <= 0 { close(running.output); break }
+                if poll(&entry, 1, 0) <= 0 { release(running.output); break }
                 readProbeOutput()
             }
         }

@@ -15,7 +15,10 @@ extension Supervisor {
         let ready = poll(&fds, nfds_t(fds.count), timeout)
         if ready < 0 && errno != EINTR { finished = true; return }
         if ready > 0 { trimAt = Timestamp.monotonic() + Supervisor.trimAfterQuiet }
+        let generation = descriptorGeneration
         for entry in fds where entry.revents != 0 {
+            // A descriptor closed meanwhile may have been reused: poll again for the rest.
+            if descriptorGeneration != generation { break }
             if entry.fd == signalFD { reapChildren() }
             else if entry.fd == listener { acceptClient() }
             else if outputs[entry.fd] != nil { readOutput(entry.fd) }
@@ -58,7 +61,7 @@ extension Supervisor {
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0 && (errno == EINTR || errno == EAGAIN) { return }
         if count <= 0 {
-            close(fd)
+            release(fd)
             outputs[fd] = nil
             if source.owner == 0, fd == mainTerminal { mainTerminal = -1 }
             return
@@ -102,7 +105,7 @@ extension Supervisor {
 
     private func mainExited(code: Int32) {
         drainOutputs(of: 0)
-        for (fd, source) in outputs where source.owner == 0 { close(fd); outputs[fd] = nil }
+        for (fd, source) in outputs where source.owner == 0 { release(fd); outputs[fd] = nil }
         log?.flush()
         if mainStdin >= 0, mainStdin != mainTerminal { close(mainStdin) }
         mainStdin = -1

@@ -34,6 +34,9 @@ public final class Supervisor {
     var finished = false
     /// When to drop code pages touched by the last burst of work (see `cr_trim_executable_pages`).
     var trimAt: Int64?
+    /// Bumped whenever a polled descriptor is closed: its number may be reused at once, so
+    /// the rest of that poll's results can no longer be trusted.
+    var descriptorGeneration = 0
     static let trimAfterQuiet: Int64 = 10_000_000_000
 
     struct Probe {
@@ -92,6 +95,12 @@ public final class Supervisor {
         guard fd >= 0 else { return }
         _ = ControlIO.writeAll(fd, Array((line + "\n").utf8))
         close(fd)
+    }
+
+    /// Closes a descriptor the poll loop watches (see `descriptorGeneration`).
+    func release(_ fd: Int32) {
+        close(fd)
+        descriptorGeneration += 1
     }
 
     func saveState() {
@@ -178,7 +187,7 @@ public final class Supervisor {
             }
         case .failed(let code, let message):
             // Output pipes of a process that never ran: drop them.
-            for (fd, source) in outputs where source.owner == 0 { close(fd); outputs[fd] = nil }
+            for (fd, source) in outputs where source.owner == 0 { release(fd); outputs[fd] = nil }
             if mainStdin >= 0, mainStdin != mainTerminal { close(mainStdin) }
             mainStdin = -1
             mainTerminal = -1

@@ -160,7 +160,7 @@ public struct ContainerService: Sendable {
             let paths = store.paths(record.id)
             let run = ContainerRunState.read(directory: paths.directory)
             // A monitor whose container has stopped is finishing up (or removing it, --rm): let it.
-            for _ in 0..<100 where MonitorLiveness.isAlive(run.monitorPid) { usleep(10_000) }
+            for _ in 0..<1000 where MonitorLiveness.isAlive(run.monitorPid) { usleep(1_000) }
             if MonitorLiveness.isAlive(run.monitorPid) { Glibc.kill(run.monitorPid, SIGKILL) }
             cgroups(record.id).remove()
             unlink(paths.controlSocket)

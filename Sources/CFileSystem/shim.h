@@ -1,2 +1,6 @@
-// Linux file system calls the Glibc module does not export: extended attributes.
+// Linux calls the Glibc module does not export: extended attributes, closefrom for spawns.
 #include <sys/xattr.h>
+// glibc ≥ 2.34 has it; its header only declares it with _GNU_SOURCE, which Swift's Glibc
+// module is built without.
+#include <spawn.h>
+int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);

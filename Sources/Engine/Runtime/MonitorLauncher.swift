@@ -1,3 +1,4 @@
+import CFileSystem
 import CRuntime
 import Glibc
 import Monitor
@@ -45,6 +46,10 @@ enum MonitorLauncher {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addclose(&actions, pipe[0])
         posix_spawn_file_actions_adddup2(&actions, pipe[1], 3)
+        // Nothing else of the caller's goes with the monitor: a descriptor it inherited (the
+        // read end of `swiftcompose up -d | cat`, a test runner's pipe) would stay open for
+        // the container's lifetime and hang whoever waits for its end.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 4)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -1,0 +1,55 @@
+import Foundation
+import SystemSupport
+import Testing
+
+/// The examples come up with the real CLI (`up -d --wait`), pass their own smoke check,
+/// and `down -v` leaves nothing — in a temporary state root, on a free port.
+@Suite(.serialized) struct ExampleStackTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let binary = root + "/.build/debug/swiftcompose"
+
+    @discardableResult
+    func run(_ arguments: [String], in directory: String, environment: [String: String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func helloComesUpPassesItsSmokeCheckAndGoesAway() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            Issue.record("build the CLI first (swift build --build-tests builds it): \(Self.binary)")
+            return
+        }
+        let state = "/tmp/scexample-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let port = 20000 + Int(UInt16.random(in: 0...9999))
+        let environment = ["SWIFTCOMPOSE_ROOT": state, "SWIFTCOMPOSE_RUN": state + "/run", "WEB_PORT": String(port),
+                           "SWIFTCOMPOSE": Self.binary, "COMPOSE_PROJECT_NAME": "hello\(port)"]
+        let example = Self.root + "/examples/hello"
+        defer {
+            _ = try? run([Self.binary, "down", "-v", "-t", "0"], in: example, environment: environment)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        let image = try run([Self.root + "/scripts/make-busybox-image", Self.binary], in: Self.root, environment: environment)
+        #expect(image.status == 0, "\(image.output)")
+        let up = try run([Self.binary, "up", "-d", "--wait", "--wait-timeout", "60"], in: example, environment: environment)
+        #expect(up.status == 0, "\(up.output)")
+        let smoke = try run([example + "/smoke"], in: example, environment: environment)
+        #expect(smoke.status == 0, "\(smoke.output)")
+        let ps = try run([Self.binary, "ps", "--format", "json"], in: example, environment: environment)
+        #expect(ps.output.split(separator: "\n").count == 2, "\(ps.output)")
+        let down = try run([Self.binary, "down", "-v", "-t", "1"], in: example, environment: environment)
+        #expect(down.status == 0, "\(down.output)")
+        let after = try run([Self.binary, "ps", "-a", "-q"], in: example, environment: environment)
+        #expect(after.output.isEmpty, "\(after.output)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: state + "/run/netns")) ?? []).isEmpty)
+    }
+}

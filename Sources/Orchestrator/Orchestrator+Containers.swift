@@ -14,6 +14,7 @@ extension Orchestrator {
                                                            containerName: service.containerName)
         var spec = try ContainerSpecBuilder.spec(for: service, project: project, name: name, number: number,
                                                  volumes: volumeDirectories.merging(try anonymousVolumes(service, container: name)) { $1 })
+        spec.mounts += try SecretFiles.mounts(for: service, project: project, container: name, state: state)
         spec.labels.merge([
             ComposeLabel.project: project.name, ComposeLabel.service: service.name,
             ComposeLabel.containerNumber: String(number), ComposeLabel.configHash: project.containerConfigHash(of: service.name) ?? "",
@@ -31,10 +32,12 @@ extension Orchestrator {
         } catch let error as OrchestratorError {
             images.releaseContainerLayer(image.rootfs)
             cleanUpNetworking(name)
+            SecretFiles.remove(state: state, container: name)
             throw error
         } catch {
             images.releaseContainerLayer(image.rootfs)
             cleanUpNetworking(name)
+            SecretFiles.remove(state: state, container: name)
             throw OrchestratorError("cannot create container \(name) for service \"\(service.name)\": \(error)")
         }
     }
@@ -151,6 +154,7 @@ extension Orchestrator {
             throw OrchestratorError("cannot remove container \(info.name): \(error)")
         }
         cleanUpNetworking(info.name, publishedPorts: !info.record.spec.publishedPorts.isEmpty)
+        SecretFiles.remove(state: state, container: info.name)
         progress.event(.container(info.name), .done("Removed"))
     }
 }

@@ -32,6 +32,7 @@ struct Swiftcompose: AsyncParsableCommand {
             LsCommand.self,
             ConfigCommand.self,
             ImageCommand.self,
+            VolumeCommand.self,
             VersionCommand.self,
             NetworkCommand.self,
             ContainerCommand.self,

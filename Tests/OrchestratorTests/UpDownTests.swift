@@ -143,6 +143,45 @@ func withStack(_ body: (StackBed) async throws -> Void) async throws {
     }
 }
 
+@Suite(.serialized) struct SecretAndConfigTests {
+    @Test(.timeLimit(.minutes(2))) func secretsAndConfigsAreReadOnlyFilesWithTheirOwnersAndModes() async throws {
+        try await withStack { bed in
+            try "s3cret".write(toFile: bed.directory + "/project/password.txt", atomically: true, encoding: .utf8)
+            let project = try bed.project("""
+                services:
+                  app:
+                    image: busybox
+                    command: sh -c 'stat -c "%n %u %a" /run/secrets/password /run/secrets/token /etc/app.conf; cat /run/secrets/password /etc/app.conf; echo; echo x > /run/secrets/password || echo read-only'
+                    secrets:
+                      - password
+                      - {source: token, uid: "1000", mode: 0400}
+                    configs:
+                      - {source: app, target: /etc/app.conf}
+                secrets:
+                  password: {file: ./password.txt}
+                  token: {content: t0ken}
+                configs:
+                  app: {content: "key=value"}
+                """)
+            try await bed.orchestrator.up(project, UpOptions())
+            let app = try #require(try await bed.orchestrator.ps(projectName: bed.name, all: true).first)
+            #expect(try await eventually {
+                let logs = await bed.orchestrator.lastLogLines(app.id, count: 10)
+                return logs.contains("read-only")
+            })
+            let logs = await bed.orchestrator.lastLogLines(app.id, count: 10)
+            #expect(logs.contains("/run/secrets/password 0 444"), "\(logs)")
+            #expect(logs.contains("/run/secrets/token 1000 400"), "\(logs)")
+            #expect(logs.contains("/etc/app.conf 0 444"), "\(logs)")
+            #expect(logs.contains("s3cretkey=value"), "\(logs)")
+            var down = DownOptions()
+            down.timeout = 0
+            try await bed.orchestrator.down(projectName: bed.name, project: project, down)
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: bed.state.path("secrets"))) ?? []).isEmpty)
+        }
+    }
+}
+
 func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {

@@ -64,7 +64,7 @@ let package = Package(
         // Project + engine state → plan → actions.
         .target(
             name: "Orchestrator",
-            dependencies: ["ComposeModel", "Engine", "NetworkServices", "SystemSupport"]
+            dependencies: ["ComposeModel", "Engine", "Monitor", "NetworkServices", "SystemSupport"]
         ),
 
         // The CLI: argument parsing and presentation only.

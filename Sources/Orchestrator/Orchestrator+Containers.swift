@@ -128,11 +128,12 @@ extension Orchestrator {
             } else {
                 hostPort = try FreePort.find(transport: transport)
             }
-            if let holder = FreePort.holder(port: hostPort, transport: transport) {
-                throw OrchestratorError("service \"\(service.name)\": \(hostIP):\(hostPort) is already in use\(holder)")
-            }
             result.append(PortBinding(hostIP: hostIP, hostPort: hostPort, transport: transport,
                                       containerIP: containerIP, containerPort: UInt16(clamping: port.target)))
+        }
+        // A taken host port is refused before anything is created, naming its holder.
+        do { try PortProxy.checkAvailable(result) } catch {
+            throw OrchestratorError("service \"\(service.name)\": \(error.message)")
         }
         return result
     }
@@ -159,7 +160,7 @@ extension Orchestrator {
     }
 }
 
-/// Free ports, and who holds a taken one.
+/// A free port for a service port published without a host port.
 enum FreePort {
     static func find(transport: PortBinding.Transport) throws -> UInt16 {
         let fd = socket(AF_INET, transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue), 0)
@@ -175,22 +176,5 @@ enum FreePort {
         }
         guard bound else { throw OrchestratorError("cannot find a free port") }
         return UInt16(bigEndian: address.sin_port)
-    }
-
-    /// " by pid 4242 (nginx)" when a local socket listens on the port, else nil.
-    static func holder(port: UInt16, transport: PortBinding.Transport) -> String? {
-        let fd = socket(AF_INET, transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var reuse: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        if bound { return nil }
-        return PortHolder.find(port: port, transport: transport).map { " by \($0)" } ?? ""
     }
 }

@@ -1,6 +1,7 @@
 import ComposeModel
 import Engine
 import Foundation
+import Monitor
 
 public struct UpOptions: Sendable {
     public var services: [String] = []
@@ -186,26 +187,40 @@ extension Orchestrator {
         }
     }
 
-    /// Waits for a container's healthcheck to pass; unhealthy, exited or timed out is an error.
+    /// Waits for a container's healthcheck to pass; unhealthy, exited or timed out is an
+    /// error. Driven by the monitor's pushed state changes (`watch`), not by polling.
     func waitHealthy(_ container: ContainerInfo, timeout: Double?) async throws(OrchestratorError) {
+        let states: AsyncStream<ContainerRunState>
+        do { states = try await containers.watch(container.id) } catch { throw OrchestratorError("watching \(container.name): \(error)") }
         let deadline = timeout.map { Date().addingTimeInterval($0) }
-        while true {
-            let info: ContainerInfo
-            do { info = try await containers.inspect(container.id) } catch { throw OrchestratorError("inspecting \(container.name): \(error)") }
-            switch info.run.health {
-            case "healthy": return
-            case "unhealthy":
-                let probe = info.run.healthLog.last.map { ": last check exited \($0.exitCode): \($0.output.trimmingCharacters(in: .whitespacesAndNewlines))" } ?? ""
-                throw OrchestratorError("container \(container.name) is unhealthy\(probe)")
-            case nil:
-                throw OrchestratorError("container \(container.name) has no healthcheck, so it cannot become healthy; add a healthcheck or use condition: service_started")
-            default: break
+        let watcher = Task { () -> Result<Void, OrchestratorError> in
+            for await state in states {
+                switch state.health {
+                case "healthy": return .success(())
+                case "unhealthy":
+                    let probe = state.healthLog.last.map { ": last check exited \($0.exitCode): \($0.output.trimmingCharacters(in: .whitespacesAndNewlines))" } ?? ""
+                    return .failure(OrchestratorError("container \(container.name) is unhealthy\(probe)"))
+                case nil where state.status == .running:
+                    return .failure(OrchestratorError("container \(container.name) has no healthcheck, so it cannot become healthy; add a healthcheck or use condition: service_started"))
+                default: break
+                }
+                if state.status == .exited || state.status == .dead {
+                    return .failure(OrchestratorError("container \(container.name) exited (\(state.exitCode)) before it became healthy\(await lastLogLines(container.id))"))
+                }
             }
-            if !info.isRunning {
-                throw OrchestratorError("container \(container.name) exited (\(info.run.exitCode)) before it became healthy\(await lastLogLines(container.id))")
+            return .failure(OrchestratorError("container \(container.name) stopped reporting before it became healthy"))
+        }
+        if let deadline {
+            let timer = Task {
+                try? await Task.sleep(nanoseconds: UInt64(max(0, deadline.timeIntervalSinceNow) * 1e9))
+                watcher.cancel()
             }
-            if let deadline, Date() > deadline { throw OrchestratorError("timed out waiting for \(container.name) to become healthy") }
-            try? await Task.sleep(nanoseconds: 100_000_000)
+            defer { timer.cancel() }
+            let result = await watcher.value
+            if Date() >= deadline, case .failure = result { throw OrchestratorError("timed out waiting for \(container.name) to become healthy") }
+            try result.get()
+        } else {
+            try await watcher.value.get()
         }
     }
 

@@ -119,6 +119,31 @@ func withStack(_ body: (StackBed) async throws -> Void) async throws {
         }
     }
 
+    @Test(.timeLimit(.minutes(2))) func unhealthyDependencyFailsUpNamingItAndItsProbe() async throws {
+        try await withStack { bed in
+            let project = try bed.project("""
+                services:
+                  db:
+                    image: busybox
+                    command: sleep 60
+                    init: true
+                    healthcheck: {test: ["CMD-SHELL", "echo not ready; exit 1"], interval: 200ms, retries: 2}
+                  app:
+                    image: busybox
+                    command: sleep 60
+                    depends_on: {db: {condition: service_healthy}}
+                """)
+            do throws(OrchestratorError) {
+                try await bed.orchestrator.up(project, UpOptions())
+                Issue.record("up succeeded although db is unhealthy")
+            } catch {
+                #expect(error.message.contains("container \(bed.name)-db-1 is unhealthy"), "\(error)")
+                #expect(error.message.contains("not ready"), "\(error)")
+            }
+            #expect(try await bed.orchestrator.ps(projectName: bed.name, all: true).map(\.name) == ["\(bed.name)-db-1"])
+        }
+    }
+
     @Test(.timeLimit(.minutes(2))) func failingOneShotFailsUpWithItsExitCode() async throws {
         try await withStack { bed in
             let project = try bed.project("""

@@ -67,17 +67,21 @@ let package = Package(
             dependencies: ["ComposeModel", "Engine", "Monitor", "NetworkServices", "SystemSupport"]
         ),
 
+        // A project as Kubernetes manifests.
+        .target(name: "Kube", dependencies: ["ComposeModel"]),
+
         // The CLI: argument parsing and presentation only.
         .executableTarget(
             name: "swiftcompose",
             dependencies: [
-                "ComposeModel", "Engine", "Orchestrator", "Monitor",
+                "ComposeModel", "Engine", "Orchestrator", "Monitor", "Kube",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "ComposeModelTests", dependencies: ["ComposeModel"], resources: [.copy("Corpus")]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "ComposeModel"]),
         .target(name: "EngineTestSupport", dependencies: ["Engine", "SystemSupport"], path: "Tests/EngineTestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["EngineTestSupport", "CFileSystem", "Engine", "SystemSupport", "NetworkServices", "Monitor"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ComposeModel", "Engine", "EngineTestSupport", "SystemSupport"]),

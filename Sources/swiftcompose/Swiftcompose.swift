@@ -33,6 +33,7 @@ struct Swiftcompose: AsyncParsableCommand {
             ConfigCommand.self,
             ImageCommand.self,
             VolumeCommand.self,
+            KubeCommand.self,
             VersionCommand.self,
             NetworkCommand.self,
             ContainerCommand.self,

@@ -101,3 +101,14 @@ enum OutputShape {
         return String(text[..<e]) + "e" + sign + (exponent.isEmpty ? "0" : exponent)
     }
 }
+
+extension OutputShape {
+    /// A tree kept in its own key order, with positions and merge tags dropped.
+    static func plainOrdered(_ node: ConfigNode) -> ConfigNode {
+        switch node.kind {
+        case .object(let object): return ConfigNode(.object(ConfigObject(object.entries.map { ($0.key, plainOrdered($0.value)) })))
+        case .array(let items): return ConfigNode(.array(items.map(plainOrdered)))
+        default: return ConfigNode(node.kind)
+        }
+    }
+}

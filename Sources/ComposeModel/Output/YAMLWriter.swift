@@ -120,3 +120,11 @@ extension Project {
         return .object(result)
     }
 }
+
+extension ConfigNode {
+    /// This tree as YAML, keys in their stored order (for documents other than the compose
+    /// model itself, such as generated Kubernetes manifests).
+    public func yamlText() -> String {
+        YAMLWriter().write(OutputShape.plainOrdered(self))
+    }
+}

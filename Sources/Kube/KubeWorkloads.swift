@@ -147,11 +147,18 @@ struct PodTemplateBuilder {
         if let grace = service.stopGracePeriodNanoseconds {
             spec.append(("terminationGracePeriodSeconds", .number(Int((grace + 999_999_999) / 1_000_000_000))))
         }
-        if !service.sysctls.isEmpty {
-            spec.append(("securityContext", .map([("sysctls", .list(service.sysctls.sorted { $0.key < $1.key }.map {
-                .map([("name", .text($0.key)), ("value", .text($0.value))])
-            }))])))
+        var podSecurity: [(String, ConfigNode)] = []
+        let groups = service.groupAdd.compactMap { Int($0) }
+        if !groups.isEmpty { podSecurity.append(("supplementalGroups", .list(groups.map { .number($0) }))) }
+        if groups.count != service.groupAdd.count {
+            warnings.append("service \(service.name): group_add names (not gids) cannot be expressed")
         }
+        if !service.sysctls.isEmpty {
+            podSecurity.append(("sysctls", .list(service.sysctls.sorted { $0.key < $1.key }.map {
+                .map([("name", .text($0.key)), ("value", .text($0.value))])
+            })))
+        }
+        if !podSecurity.isEmpty { spec.append(("securityContext", .map(podSecurity))) }
         if !volumes.isEmpty { spec.append(("volumes", .list(volumes))) }
         noteUnsupported()
         return .map([("metadata", .map([("labels", .map(labels))])), ("spec", .map(spec))])

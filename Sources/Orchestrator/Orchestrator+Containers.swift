@@ -27,6 +27,10 @@ extension Orchestrator {
             throw OrchestratorError("service \"\(service.name)\": \(error.message)")
         }
         do {
+            // Docker's first-use copy: an empty volume takes what the image has at its target.
+            for (volume, mount) in zip(service.volumes, spec.mounts) where volume.type == .volume && !volume.noCopy && mount.kind == .volume {
+                try await containers.populateVolume(mount.source, from: image, path: volume.target)
+            }
             try attachNetworks(&spec, service: service, name: name, project: project, networkRecords: networkRecords, existing: existing)
             return try await containers.create(spec, image: image)
         } catch let error as OrchestratorError {

@@ -207,6 +207,43 @@ func withStack(_ body: (StackBed) async throws -> Void) async throws {
     }
 }
 
+@Suite(.serialized) struct VolumeTests {
+    @Test(.timeLimit(.minutes(2))) func emptyVolumesTakeTheImageContentUnlessNocopyAndOutliveContainers() async throws {
+        try await withStack { bed in
+            let project = try bed.project("""
+                services:
+                  writer:
+                    image: busybox
+                    command: sh -c 'ls /copied/passwd && echo kept > /copied/note; ls /empty | wc -l'
+                    volumes:
+                      - copied:/etc
+                      - type: volume
+                        source: empty
+                        target: /empty-target
+                        volume: {nocopy: true}
+                volumes:
+                  copied:
+                  empty:
+                """.replacingOccurrences(of: "/copied/", with: "/etc/").replacingOccurrences(of: "ls /empty |", with: "ls /empty-target |"))
+            try await bed.orchestrator.up(project, UpOptions())
+            let writer = try #require(try await bed.orchestrator.ps(projectName: bed.name, all: true).first)
+            _ = try await bed.orchestrator.containers.wait(writer.id)
+            let logs = await bed.orchestrator.lastLogLines(writer.id, count: 5)
+            #expect(logs.contains("/etc/passwd"), "the image's /etc was copied into the new volume: \(logs)")
+            #expect(logs.contains("| 0"), "a nocopy volume stays empty: \(logs)")
+            // The data outlives the container: a new container reads what the first wrote.
+            var down = DownOptions()
+            down.timeout = 0
+            try await bed.orchestrator.down(projectName: bed.name, project: project, down)
+            let reader = try bed.project("services:\n  reader:\n    image: busybox\n    command: cat /etc/note\n    volumes: [copied:/etc]\nvolumes:\n  copied:\n")
+            try await bed.orchestrator.up(reader, UpOptions())
+            let second = try #require(try await bed.orchestrator.ps(projectName: bed.name, all: true).first)
+            _ = try await bed.orchestrator.containers.wait(second.id)
+            #expect(await bed.orchestrator.lastLogLines(second.id).contains("kept"))
+        }
+    }
+}
+
 func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {

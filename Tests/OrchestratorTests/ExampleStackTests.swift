@@ -52,4 +52,27 @@ import Testing
         #expect(after.output.isEmpty, "\(after.output)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: state + "/run/netns")) ?? []).isEmpty)
     }
+
+    @Test(.timeLimit(.minutes(2))) func attachedUpExitsWithTheCodeOfTheServiceItWasTold() throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { return }
+        let state = "/tmp/scattached-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let project = state + "/project"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        let environment = ["SWIFTCOMPOSE_ROOT": state, "SWIFTCOMPOSE_RUN": state + "/run", "COMPOSE_PROJECT_NAME": "attached\(getpid())"]
+        defer {
+            _ = try? run([Self.binary, "down", "-t", "0"], in: project, environment: environment)
+            try? FileManager.default.removeItem(atPath: state)
+        }
+        try """
+            services:
+              server: {image: busybox, init: true, command: sleep 60}
+              tests: {image: busybox, command: sh -c 'echo 2 failures; exit 2'}
+            """.write(toFile: project + "/compose.yaml", atomically: true, encoding: .utf8)
+        _ = try run([Self.root + "/scripts/make-busybox-image", Self.binary], in: Self.root, environment: environment)
+        let up = try run([Self.binary, "up", "--exit-code-from", "tests"], in: project, environment: environment)
+        #expect(up.status == 2, "\(up.output)")
+        #expect(up.output.contains("tests-1   | 2 failures"), "\(up.output)")
+        let running = try run([Self.binary, "ps", "-q"], in: project, environment: environment)
+        #expect(running.output.isEmpty, "the other containers were stopped: \(running.output)")
+    }
 }

@@ -16,12 +16,20 @@ struct AttachedLogs {
     var timestamps = false
     var prefix = true
     var stopOnInterrupt = true
+    /// `--abort-on-container-exit`: the first container to exit stops the others.
+    var abortOnExit = false
+    /// `--exit-code-from SERVICE`: exit with that service's container's code (implies abort).
+    var exitCodeFrom: String?
 
     static let palette = ["36", "33", "32", "35", "34", "96", "93", "92", "95", "94"]
 
-    func run() async throws {
-        let containers = try await orchestrator.ps(projectName: project.name, all: !follow || true, services: services)
-        if containers.isEmpty { return }
+    /// Streams the logs until the containers stop; returns docker compose's exit code.
+    @discardableResult
+    func run() async throws -> Int32 {
+        let containers = try await orchestrator.ps(projectName: project.name, all: true, services: services)
+        if containers.isEmpty { return 0 }
+        let firstExit = FirstExit()
+        let abort = abortOnExit || exitCodeFrom != nil
         let colour = isatty(1) != 0
         let names = containers.map { $0.name.hasPrefix(project.name + "-") ? String($0.name.dropFirst(project.name.count + 1)) : $0.name }
         let width = names.map(\.count).max() ?? 0
@@ -39,10 +47,25 @@ struct AttachedLogs {
                         let time = timestamps ? Self.timestamp(entry.time) + " " : ""
                         output.write(head + time + entry.text + (entry.text.hasSuffix("\n") ? "" : "\n"))
                     }
+                    guard follow, abort else { return }
+                    // The stream ended: this container exited.
+                    let code = (try? await orchestrator.containers.wait(container.id)) ?? 0
+                    let service = container.labels[ComposeLabel.service] ?? ""
+                    if firstExit.record(service: service, code: Int32(truncatingIfNeeded: code)) {
+                        FileHandle.standardError.write(Data("\(names[index]) exited with code \(code)\nAborting on container exit...\n".utf8))
+                        try? await orchestrator.apply(.stop, project: project, services: services, timeout: nil)
+                    }
                 }
             }
         }
         interrupts?.cancel()
+        if let exitCodeFrom {
+            guard let target = containers.first(where: { $0.labels[ComposeLabel.service] == exitCodeFrom }) else {
+                throw CommandFailure("no container of service \(exitCodeFrom) to take the exit code from")
+            }
+            return Int32(truncatingIfNeeded: (try? await orchestrator.containers.wait(target.id)) ?? 0)
+        }
+        return abort ? firstExit.code : 0
     }
 
     static func timestamp(_ nanoseconds: Int64) -> String {
@@ -76,6 +99,27 @@ final class LineWriter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         FileHandle.standardOutput.write(Data(line.utf8))
+    }
+}
+
+/// The first container to exit, when `up` aborts on it.
+final class FirstExit: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: (service: String, code: Int32)?
+
+    /// True for the first call only.
+    func record(service: String, code: Int32) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard recorded == nil else { return false }
+        recorded = (service, code)
+        return true
+    }
+
+    var code: Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded?.code ?? 0
     }
 }
 

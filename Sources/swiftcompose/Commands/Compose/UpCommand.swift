@@ -27,10 +27,15 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-start"), help: "Create but do not start.") var noStart = false
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait for a container to stop when recreating.") var timeout: Int?
     @Flag(name: .customLong("no-build"), help: "Do not build images (accepted; images are not built yet).") var noBuild = false
+    @Flag(name: .customLong("abort-on-container-exit"), help: "Stop all containers when one exits (attached mode).") var abortOnContainerExit = false
+    @Option(name: .customLong("exit-code-from"), help: "Exit with this service's exit code (implies --abort-on-container-exit).") var exitCodeFrom: String?
     @Argument(help: "Services to start (default: all).") var services: [String] = []
 
     func run() async throws {
         guard !(forceRecreate && noRecreate) else { throw ValidationError("--force-recreate and --no-recreate cannot be used together") }
+        guard !(detach && (abortOnContainerExit || exitCodeFrom != nil)) else {
+            throw ValidationError("--abort-on-container-exit and --exit-code-from need attached mode; drop -d")
+        }
         let project = try global.loadProject()
         var options = UpOptions()
         options.services = services
@@ -53,7 +58,11 @@ struct UpCommand: AsyncParsableCommand {
             throw error.failure
         }
         if detach || wait || noStart { return }
-        try await AttachedLogs(orchestrator: orchestrator, project: project, services: services).run()
+        var attached = AttachedLogs(orchestrator: orchestrator, project: project, services: services)
+        attached.abortOnExit = abortOnContainerExit
+        attached.exitCodeFrom = exitCodeFrom
+        let code = try await attached.run()
+        if code != 0 { throw ExitCode(code) }
     }
 }
 

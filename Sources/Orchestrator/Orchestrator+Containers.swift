@@ -167,7 +167,7 @@ extension Orchestrator {
 /// A free port for a service port published without a host port.
 enum FreePort {
     static func find(transport: PortBinding.Transport) throws -> UInt16 {
-        let fd = socket(AF_INET, transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, (transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw OrchestratorError("cannot open a socket to find a free port") }
         defer { close(fd) }
         var address = sockaddr_in()

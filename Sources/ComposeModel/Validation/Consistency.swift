@@ -1,6 +1,6 @@
 /// Checks that what services refer to exists: networks, named volumes, secrets,
 /// configs, services they depend on or share namespaces with; that the dependency
-/// graph has no cycle; and that a fixed container_name is not asked to scale.
+/// graph has no cycle; and that a fixed container_name is neither shared nor asked to scale.
 enum Consistency {
     static func check(_ root: ConfigNode) throws(ComposeError) {
         guard let project = root.object, let services = project["services"]?.object else { return }
@@ -9,6 +9,7 @@ enum Consistency {
         let secrets = Set(project["secrets"]?.object?.keys ?? [])
         let configs = Set(project["configs"]?.object?.keys ?? [])
         let serviceNames = Set(services.keys)
+        var containerNames: [String: String] = [:]
 
         func undefined(_ what: String, _ name: String, _ node: ConfigNode?, _ path: String, known: Set<String>) -> ComposeError {
             var hint = known.isEmpty ? "define it under the top-level \(what)s: section" : "defined \(what)s: \(known.sorted().joined(separator: ", "))"
@@ -43,7 +44,13 @@ enum Consistency {
                                    at: dependency.keyPosition, path: "services.\(name).depends_on",
                                    hint: "services: \(serviceNames.sorted().joined(separator: ", "))")
             }
-            if service["container_name"]?.string != nil {
+            if let containerName = service["container_name"]?.string {
+                if let holder = containerNames[containerName] {
+                    throw ComposeError(.conflict, "container name \"\(containerName)\" is already in use by service \(holder)",
+                                       at: service["container_name"]?.position, path: "services.\(name).container_name",
+                                       hint: "give each service its own container_name, or remove it")
+                }
+                containerNames[containerName] = name
                 let replicas = service["deploy"]?["replicas"]?.int ?? service["scale"]?.int ?? 1
                 if replicas > 1 {
                     throw ComposeError(.conflict, "can't set container_name and scale the service to \(replicas) replicas: container names must be unique",

@@ -40,6 +40,7 @@ enum Corpus {
     }
 
     static func hashes(_ project: Project) -> String {
-        project.serviceNames.sorted().map { "\($0) \(project.configHash(of: $0)!)" }.joined(separator: "\n") + "\n"
+        // As `config --hash '*'` prints them: one line per service, nothing for none.
+        project.serviceNames.sorted().map { "\($0) \(project.configHash(of: $0)!)\n" }.joined()
     }
 }

@@ -1,3 +1,4 @@
+import SystemSupport
 /// What one attribute of the compose model holds, in the terms docker compose (Go)
 /// uses to store and print it. One table of these drives validation (unknown
 /// attributes, wrong types), coercion to canonical values, the key order and
@@ -120,20 +121,4 @@ final class Schema: Sendable {
         }
         return best?.0
     }
-}
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Checks that what services refer to exists: networks, named volumes, secrets,
 /// configs, services they depend on or share namespaces with; that the dependency
 /// graph has no cycle; and that a fixed container_name is neither shared nor asked to scale.

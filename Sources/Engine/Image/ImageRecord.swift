@@ -13,11 +13,16 @@ public struct ImageConfiguration: Codable, Sendable, Equatable {
         public var Labels: [String: String]?
         public var StopSignal: String?
         public var Healthcheck: Healthcheck?
+        /// Triggers a build runs when it starts FROM this image (`ONBUILD`).
+        public var OnBuild: [String]?
+        /// The shell of RUN/CMD/ENTRYPOINT shell forms (`SHELL`); nil is /bin/sh -c.
+        public var Shell: [String]?
 
         public init() {}
     }
 
     public struct Healthcheck: Codable, Sendable, Equatable {
+        public init() {}
         public var Test: [String]?
         public var Interval: Int64?
         public var Timeout: Int64?

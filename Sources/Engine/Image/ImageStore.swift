@@ -201,7 +201,7 @@ public struct ImageStore: Sendable {
         } catch let error as EngineError { throw error } catch { throw EngineError(.system, "removing \(reference): \(error)") }
     }
 
-    /// Deletes blobs and snapshots no image refers to any more.
+    /// Deletes blobs and snapshots no image and no build-cache entry refers to any more.
     func garbageCollect() throws {
         let images = try list()
         var blobs = Set<String>()
@@ -213,6 +213,10 @@ public struct ImageStore: Sendable {
                 blobs.insert(layer.digest)
                 snapshots.insert(layer.chainID)
             }
+        }
+        for layer in cachedLayers() {
+            blobs.insert(layer.digest)
+            snapshots.insert(layer.chainID)
         }
         for file in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/blobs/sha256")) ?? [] where !blobs.contains("sha256:" + file) {
             unlink(directory + "/blobs/sha256/" + file)

@@ -14,6 +14,11 @@ public struct UpOptions: Sendable {
     public var wait = false
     public var waitTimeout: Double?
     public var stopTimeout: Int?
+    /// `--build`: build every selected service that has `build:` first (otherwise only
+    /// the missing images are built); `--no-build` builds none.
+    public var build = BuildPolicy.missing
+    public var buildOutput: (@Sendable (String, BuildEvent) -> Void)?
+    public enum BuildPolicy: Sendable { case missing, always, never }
     public init() {}
 }
 
@@ -37,6 +42,13 @@ extension Orchestrator {
         }
         if !options.noDeps { selected = graph.closure(of: Array(selected)) }
 
+        if options.build != .never {
+            var buildOptions = BuildOptions()
+            buildOptions.services = Array(selected)
+            buildOptions.onlyMissing = options.build == .missing
+            buildOptions.output = options.buildOutput
+            try await build(project, buildOptions, progress: progress)
+        }
         let networkRecords = try ensureNetworks(project, progress: progress)
         let volumeDirectories = try ensureVolumes(project, progress: progress)
         var existing = try await observe(project: project.name)

@@ -6,12 +6,14 @@ public enum ProgressResource: Sendable, Hashable, CustomStringConvertible {
     case network(String)
     case volume(String)
     case container(String)
+    case image(String)
 
     public var description: String {
         switch self {
         case .network(let name): return "Network \(name)"
         case .volume(let name): return "Volume \(name)"
         case .container(let name): return "Container \(name)"
+        case .image(let name): return "Image \(name)"
         }
     }
 }

@@ -25,6 +25,7 @@ struct Swiftcompose: AsyncParsableCommand {
             ExecCommand.self,
             RunCommand.self,
             CreateCommand.self,
+            BuildCommand.self,
             RmCommand.self,
             TopCommand.self,
             PortCommand.self,

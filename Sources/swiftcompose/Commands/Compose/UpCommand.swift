@@ -26,12 +26,14 @@ struct UpCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Scale a service (SERVICE=NUM); overrides scale in the file.", valueName: "SERVICE=NUM")) var scale: [String] = []
     @Flag(name: .customLong("no-start"), help: "Create but do not start.") var noStart = false
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait for a container to stop when recreating.") var timeout: Int?
-    @Flag(name: .customLong("no-build"), help: "Do not build images (accepted; images are not built yet).") var noBuild = false
+    @Flag(name: .customLong("build"), help: "Build images before starting containers.") var build = false
+    @Flag(name: .customLong("no-build"), help: "Do not build images, even when they are missing.") var noBuild = false
     @Flag(name: .customLong("abort-on-container-exit"), help: "Stop all containers when one exits (attached mode).") var abortOnContainerExit = false
     @Option(name: .customLong("exit-code-from"), help: "Exit with this service's exit code (implies --abort-on-container-exit).") var exitCodeFrom: String?
     @Argument(help: "Services to start (default: all).") var services: [String] = []
 
     func run() async throws {
+        guard !(build && noBuild) else { throw ValidationError("--build and --no-build cannot be used together") }
         guard !(forceRecreate && noRecreate) else { throw ValidationError("--force-recreate and --no-recreate cannot be used together") }
         guard !(detach && (abortOnContainerExit || exitCodeFrom != nil)) else {
             throw ValidationError("--abort-on-container-exit and --exit-code-from need attached mode; drop -d")
@@ -46,6 +48,8 @@ struct UpCommand: AsyncParsableCommand {
         options.wait = wait
         options.waitTimeout = waitTimeout
         options.stopTimeout = timeout
+        options.build = build ? .always : noBuild ? .never : .missing
+        options.buildOutput = global.buildOutput()
         for entry in scale {
             let parts = entry.split(separator: "=").map(String.init)
             guard parts.count == 2, let count = Int(parts[1]), count >= 0 else { throw ValidationError("--scale \(entry): write SERVICE=NUM") }

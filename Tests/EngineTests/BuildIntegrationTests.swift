@@ -104,7 +104,7 @@ final class BuildEvents: @unchecked Sendable {
             let second = try await builder.build(request, progress: again.callback)
             let layerSteps = again.steps.filter { ["RUN", "COPY", "WORKDIR"].contains(String($0.text.prefix { $0 != " " })) }
             #expect(layerSteps.filter { !$0.cached }.isEmpty, "\(layerSteps)")
-            #expect(second.layers == image.layers)
+            #expect(second.id == image.id, "an unchanged rebuild gives the same image")
 
             // One changed file: its COPY and everything after it run again, what came before does not.
             try "changed\n".write(toFile: context + "/app/hello.txt", atomically: true, encoding: .utf8)

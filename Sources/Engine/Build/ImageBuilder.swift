@@ -28,13 +28,36 @@ public struct ImageBuilder: Sendable {
         if !request.labels.isEmpty {
             result.config.Labels = (result.config.Labels ?? [:]).merging(request.labels) { $1 }
         }
-        result.configuration.created = ISO8601DateFormatter().string(from: Date())
         let names = try request.tags.map { (tag) throws(EngineError) in try ImageReference(parsing: tag).description }
         let unused = Set(request.buildArgs.keys).subtracting(session.consumedArgs).subtracting(BuildSession.predefinedArgs)
         if !unused.isEmpty {
             progress(.warning("one or more build args were not consumed: \(unused.sorted().joined(separator: ", "))"))
         }
-        return try store.writeImage(layers: result.layers, configuration: result.configuration, names: names)
+        // Same layers, same configuration, same history: the image of the last such build.
+        let key = Self.resultKey(result)
+        if !request.noCache, let previous = store.cachedImage(key) {
+            return try store.writeImage(layers: previous.layers, configuration: previous.configuration, names: names)
+        }
+        result.configuration.created = ISO8601DateFormatter().string(from: Date())
+        let image = try store.writeImage(layers: result.layers, configuration: result.configuration, names: names)
+        store.rememberImage(image, for: key)
+        return image
+    }
+
+    /// What identifies a build's result, leaving out the times in it.
+    private static func resultKey(_ stage: BuildStage) -> String {
+        var configuration = stage.configuration
+        configuration.created = nil
+        configuration.history = configuration.history?.map { entry in
+            var entry = entry
+            entry.created = nil
+            return entry
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(configuration)) ?? Data()
+        let layers = stage.layers.map(\.chainID).joined(separator: ",")
+        return String(SHA256Hasher.digest(Array(layers.utf8) + Array(data)).dropFirst(7))
     }
 
     private func load(_ request: BuildRequest) throws(EngineError) -> (Dockerfile, String) {

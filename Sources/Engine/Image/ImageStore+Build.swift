@@ -71,10 +71,22 @@ extension ImageStore {
         try? AtomicFile.write(Array(data), to: cacheDirectory + "/" + key + ".json")
     }
 
+    /// The image an earlier build produced from the same layers and configuration, so
+    /// that an unchanged rebuild gives the same image (and `up --build` recreates nothing).
+    func cachedImage(_ key: String) -> ImageRecord? {
+        guard let data = FileManager.default.contents(atPath: cacheDirectory + "/image-" + key) else { return nil }
+        return try? resolve(String(decoding: data, as: UTF8.self))
+    }
+
+    func rememberImage(_ image: ImageRecord, for key: String) {
+        try? makeDirectories(cacheDirectory)
+        try? AtomicFile.write(Array(image.id.utf8), to: cacheDirectory + "/image-" + key)
+    }
+
     /// Layers the build cache keeps alive (garbage collection spares them).
     func cachedLayers() -> [LayerRecord] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory)) ?? []
-        return files.compactMap { file in
+        return files.filter { $0.hasSuffix(".json") }.compactMap { file in
             FileManager.default.contents(atPath: cacheDirectory + "/" + file).flatMap { try? JSONDecoder().decode(LayerRecord.self, from: $0) }
         }
     }

@@ -24,33 +24,64 @@ import Testing
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test(.timeLimit(.minutes(3))) func helloComesUpPassesItsSmokeCheckAndGoesAway() throws {
+    /// An example stack in a fresh state root: its base images made by the repository's
+    /// scripts, `up -d --wait`, its smoke check, `extra` checks, then `down -v` leaving nothing.
+    func exercise(_ name: String, debian: Bool = false, _ extra: (_ run: ([String]) throws -> (status: Int32, output: String)) throws -> Void = { _ in }) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             Issue.record("build the CLI first (swift build --build-tests builds it): \(Self.binary)")
             return
         }
         let state = "/tmp/scexample-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let port = 20000 + Int(UInt16.random(in: 0...9999))
-        let environment = ["SWIFTCOMPOSE_ROOT": state, "SWIFTCOMPOSE_RUN": state + "/run", "WEB_PORT": String(port),
-                           "SWIFTCOMPOSE": Self.binary, "COMPOSE_PROJECT_NAME": "hello\(port)"]
-        let example = Self.root + "/examples/hello"
+        let port = String(20000 + Int(UInt16.random(in: 0...9999)))
+        let environment = ["SWIFTCOMPOSE_ROOT": state, "SWIFTCOMPOSE_RUN": state + "/run", "SWIFTCOMPOSE": Self.binary,
+                           "COMPOSE_PROJECT_NAME": "\(name)\(port)", "WEB_PORT": port, "COUNTER_PORT": port, "NOTES_PORT": port]
+        let example = Self.root + "/examples/" + name
         defer {
             _ = try? run([Self.binary, "down", "-v", "-t", "0"], in: example, environment: environment)
             try? FileManager.default.removeItem(atPath: state)
         }
-        let image = try run([Self.root + "/scripts/make-busybox-image", Self.binary], in: Self.root, environment: environment)
-        #expect(image.status == 0, "\(image.output)")
-        let up = try run([Self.binary, "up", "-d", "--wait", "--wait-timeout", "60"], in: example, environment: environment)
-        #expect(up.status == 0, "\(up.output)")
+        for script in ["make-busybox-image"] + (debian ? ["make-debian-image"] : []) {
+            let made = try run([Self.root + "/scripts/" + script, Self.binary], in: Self.root, environment: environment)
+            try #require(made.status == 0, "\(script): \(made.output)")
+        }
+        let up = try run([Self.binary, "up", "-d", "--wait", "--wait-timeout", "120"], in: example, environment: environment)
+        try #require(up.status == 0, "\(up.output)")
         let smoke = try run([example + "/smoke"], in: example, environment: environment)
         #expect(smoke.status == 0, "\(smoke.output)")
-        let ps = try run([Self.binary, "ps", "--format", "json"], in: example, environment: environment)
-        #expect(ps.output.split(separator: "\n").count == 2, "\(ps.output)")
-        let down = try run([Self.binary, "down", "-v", "-t", "1"], in: example, environment: environment)
+        try extra { arguments in try run(arguments.first == "smoke" ? [example + "/smoke"] + arguments.dropFirst() : [Self.binary] + arguments,
+                                          in: example, environment: environment) }
+        let down = try run([Self.binary, "down", "-v", "-t", "5"], in: example, environment: environment)
         #expect(down.status == 0, "\(down.output)")
         let after = try run([Self.binary, "ps", "-a", "-q"], in: example, environment: environment)
         #expect(after.output.isEmpty, "\(after.output)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: state + "/run/netns")) ?? []).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(3))) func helloStaticSite() throws {
+        try exercise("hello") { run in
+            let ps = try run(["ps", "--format", "json"])
+            #expect(ps.output.split(separator: "\n").count == 2, "\(ps.output)")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3))) func scaledServiceSpreadsRequests() throws {
+        try exercise("scaled")
+    }
+
+    @Test(.timeLimit(.minutes(8))) func counterWebRedisWorkerBuiltFromDebian() throws {
+        try exercise("counter", debian: true)
+    }
+
+    @Test(.timeLimit(.minutes(8))) func notesKeepTheirDataAcrossDownAndUp() throws {
+        try exercise("notes", debian: true) { run in
+            let posted = try run(["smoke"])
+            let note = try #require(posted.output.split(separator: "(").last?.dropLast(2)).description
+            #expect(try run(["down", "-t", "5"]).status == 0)
+            let up = try run(["up", "-d", "--wait", "--wait-timeout", "120"])
+            try #require(up.status == 0, "\(up.output)")
+            let kept = try run(["smoke", note])
+            #expect(kept.status == 0, "\(kept.output)")
+        }
     }
 
     @Test(.timeLimit(.minutes(2))) func attachedUpExitsWithTheCodeOfTheServiceItWasTold() throws {

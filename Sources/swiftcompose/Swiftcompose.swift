@@ -36,6 +36,7 @@ struct Swiftcompose: AsyncParsableCommand {
             VolumeCommand.self,
             KubeCommand.self,
             VersionCommand.self,
+            CompletionCommand.self,
             NetworkCommand.self,
             ContainerCommand.self,
         ]

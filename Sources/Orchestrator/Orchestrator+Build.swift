@@ -6,6 +6,8 @@ import SystemSupport
 public struct BuildOptions: Sendable {
     public var services: [String] = []
     public var noCache = false
+    /// Pull base images even when the store has them.
+    public var pull = false
     /// Build only the services whose image is not in the store yet (what `up` does
     /// without --build), plus those with `pull_policy: build`.
     public var onlyMissing = false
@@ -43,6 +45,7 @@ extension Orchestrator {
             request.target = build.target
             request.labels = build.labels
             request.noCache = build.noCache || options.noCache
+            request.pull = build.pull || options.pull
             request.tags = [image] + build.tags
             request.network = build.network
             request.extraHosts = build.extraHosts

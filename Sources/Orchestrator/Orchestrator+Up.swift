@@ -42,6 +42,10 @@ extension Orchestrator {
         }
         if !options.noDeps { selected = graph.closure(of: Array(selected)) }
 
+        var pullOptions = PullOptions()
+        pullOptions.services = Array(selected)
+        pullOptions.onlyMissing = true
+        try await pull(project, pullOptions, progress: progress)
         if options.build != .never {
             var buildOptions = BuildOptions()
             buildOptions.services = Array(selected)

@@ -26,6 +26,8 @@ struct Swiftcompose: AsyncParsableCommand {
             RunCommand.self,
             CreateCommand.self,
             BuildCommand.self,
+            PullCommand.self,
+            PushCommand.self,
             RmCommand.self,
             TopCommand.self,
             PortCommand.self,
@@ -37,6 +39,8 @@ struct Swiftcompose: AsyncParsableCommand {
             KubeCommand.self,
             VersionCommand.self,
             CompletionCommand.self,
+            LoginCommand.self,
+            LogoutCommand.self,
             NetworkCommand.self,
             ContainerCommand.self,
         ]

@@ -33,19 +33,29 @@ import Testing
         }
         let state = "/tmp/scexample-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let port = String(20000 + Int(UInt16.random(in: 0...9999)))
+        // The Debian base goes through a registry of its own (a free port), so builds pull it.
+        let registryPort = String(20000 + Int(UInt16.random(in: 0...9999)))
         let environment = ["SWIFTCOMPOSE_ROOT": state, "SWIFTCOMPOSE_RUN": state + "/run", "SWIFTCOMPOSE": Self.binary,
-                           "COMPOSE_PROJECT_NAME": "\(name)\(port)", "WEB_PORT": port, "COUNTER_PORT": port, "NOTES_PORT": port]
+                           "COMPOSE_PROJECT_NAME": "\(name)\(port)", "WEB_PORT": port, "COUNTER_PORT": port, "NOTES_PORT": port,
+                           "DEBIAN_IMAGE": "127.0.0.1:\(registryPort)/debian:bookworm"]
         let example = Self.root + "/examples/" + name
         defer {
             _ = try? run([Self.binary, "down", "-v", "-t", "0"], in: example, environment: environment)
+            if debian { _ = try? run([Self.root + "/scripts/local-registry", "stop", registryPort], in: Self.root, environment: environment) }
             try? FileManager.default.removeItem(atPath: state)
         }
-        for script in ["make-busybox-image"] + (debian ? ["make-debian-image"] : []) {
-            let made = try run([Self.root + "/scripts/" + script, Self.binary], in: Self.root, environment: environment)
-            try #require(made.status == 0, "\(script): \(made.output)")
+        var scripts = [["make-busybox-image", Self.binary]]
+        if debian {
+            scripts.append(["local-registry", "start", registryPort, state + "/registry"])
+            scripts.append(["make-debian-image", "--push", "127.0.0.1:\(registryPort)", Self.binary])
+        }
+        for script in scripts {
+            let made = try run([Self.root + "/scripts/" + script[0]] + script.dropFirst(), in: Self.root, environment: environment)
+            try #require(made.status == 0, "\(script[0]): \(made.output)")
         }
         let up = try run([Self.binary, "up", "-d", "--wait", "--wait-timeout", "120"], in: example, environment: environment)
         try #require(up.status == 0, "\(up.output)")
+        if debian { #expect(up.output.contains("debian:bookworm") && up.output.contains("Already exists"), "the base was pulled: \(up.output)") }
         let smoke = try run([example + "/smoke"], in: example, environment: environment)
         #expect(smoke.status == 0, "\(smoke.output)")
         try extra { arguments in try run(arguments.first == "smoke" ? [example + "/smoke"] + arguments.dropFirst() : [Self.binary] + arguments,

@@ -11,6 +11,8 @@ public struct BuildRequest: Sendable {
     public var target: String?
     public var labels: [String: String] = [:]
     public var noCache = false
+    /// Pull base images even when the store has them (`--pull`).
+    public var pull = false
     /// RUN's network: nil/"default"/"host" share the host's network, "none" has none.
     public var network: String?
     public var extraHosts: [String] = []

@@ -46,9 +46,7 @@ extension BuildSession {
             if let index = stageIndex(name, in: dockerfile, before: currentStage), let built = stages[index] {
                 layers = built.layers
             } else {
-                do { layers = try store.resolve(name).layers } catch {
-                    throw failure(instruction, "--from=\(name) is neither an earlier stage nor an image in the store")
-                }
+                layers = try await baseImage(name, instruction, step: step).layers
             }
             fromIdentity = layers.last?.chainID ?? "scratch"
             sourceMount = try BuildMount(store: store, layers: layers, writable: false)

@@ -103,6 +103,19 @@ struct BuildSession {
         return stepCounter
     }
 
+    /// An image named by FROM or COPY --from: from the store, else pulled from its registry
+    /// (always pulled with `--pull`).
+    func baseImage(_ name: String, _ instruction: Dockerfile.Instruction, step: Int) async throws(EngineError) -> ImageRecord {
+        if !request.pull, let image = try? store.resolve(name) { return image }
+        let progress = self.progress
+        do {
+            return try await store.pull(name) { event in progress(.output(id: step, text: "\(event.item): \(event.status)\n")) }
+        } catch {
+            if let image = try? store.resolve(name) { return image }
+            throw failure(instruction, "base image \(name) is neither in the store nor pullable (\(error.message)); pull, load or build it first")
+        }
+    }
+
     mutating func buildStage(_ stage: Dockerfile.Stage, index: Int, in dockerfile: Dockerfile) async throws(EngineError) {
         let label = stage.name ?? "stage-\(index)"
         let count = stage.instructions.count + 1
@@ -120,10 +133,7 @@ struct BuildSession {
             state = BuildStage(name: stage.name, base: built.configuration)
             state.layers = built.layers
         } else {
-            let image: ImageRecord
-            do { image = try store.resolve(base) } catch {
-                throw failure(stage.from, "base image \(base) is not in the store; pull, load or build it first")
-            }
+            let image = try await baseImage(base, stage.from, step: step)
             state = BuildStage(name: stage.name, base: image.configuration)
             state.layers = image.layers
             triggers = image.configuration.config.OnBuild ?? []

@@ -117,7 +117,7 @@ public struct ImageStore: Sendable {
         let reader = TarReader(source: source, name: path)
         try LayerExtractor.extract(reader, into: staging + "/fs", archiveName: path)
         let diffID = reader.finishDigest()
-        let chainID = parentChainID.map { SHA256Hasher.digest(Array("\($0) \(diffID)".utf8)) } ?? diffID
+        let chainID = Self.chainID(parent: parentChainID, diffID: diffID)
 
         let snapshot = snapshotDirectory(chainID)
         if !FileManager.default.fileExists(atPath: snapshot) {
@@ -133,6 +133,11 @@ public struct ImageStore: Sendable {
         let compressed = source.isCompressed
         return LayerRecord(digest: digest, mediaType: compressed ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar",
                            size: size, diffID: diffID, chainID: chainID)
+    }
+
+    /// A layer's chain ID: its diff ID on top of the layers below (OCI image spec).
+    static func chainID(parent: String?, diffID: String) -> String {
+        parent.map { SHA256Hasher.digest(Array("\($0) \(diffID)".utf8)) } ?? diffID
     }
 
     /// Writes config and manifest blobs and the record, moving `names` to this image.

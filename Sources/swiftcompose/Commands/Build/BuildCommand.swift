@@ -13,7 +13,7 @@ struct BuildCommand: AsyncParsableCommand {
     )
     @OptionGroup var global: GlobalOptions
     @Flag(name: .customLong("no-cache"), help: "Do not use the build cache.") var noCache = false
-    @Flag(name: .long, help: "Accepted for compatibility: base images come from the store (pull them first).") var pull = false
+    @Flag(name: .long, help: "Pull base images even when the store has them.") var pull = false
     @Option(name: .customLong("build-arg"), help: "Set a build argument KEY=VALUE for every service.") var buildArgs: [String] = []
     @Flag(name: [.customShort("q"), .long], help: "Do not print the build steps.") var quiet = false
     @Argument(help: "Services to build (default: all with a build section).") var services: [String] = []
@@ -23,6 +23,7 @@ struct BuildCommand: AsyncParsableCommand {
         var options = BuildOptions()
         options.services = services
         options.noCache = noCache
+        options.pull = pull
         options.buildArgs = try ImageBuildCommand.keyValues(buildArgs, option: "--build-arg", environment: true)
         options.output = quiet ? nil : global.buildOutput()
         do {

@@ -23,6 +23,7 @@ struct ImageBuildCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Build this stage of a multi-stage Dockerfile.") var target: String?
     @Option(name: .long, help: "Add a label KEY=VALUE to the image (repeatable).") var label: [String] = []
     @Flag(name: .customLong("no-cache"), help: "Do not use the build cache.") var noCache = false
+    @Flag(name: .long, help: "Pull base images even when the store has them.") var pull = false
     @Option(name: .long, help: "Network of RUN steps: host (default) or none.") var network: String?
     @Option(name: .customLong("add-host"), help: "Add HOST:IP to /etc/hosts of RUN steps.") var addHost: [String] = []
     @Flag(name: [.customShort("q"), .long], help: "Print only the image ID.") var quiet = false
@@ -40,6 +41,7 @@ struct ImageBuildCommand: AsyncParsableCommand {
         request.labels = try Self.keyValues(label, option: "--label", environment: false)
         request.target = target
         request.noCache = noCache
+        request.pull = pull
         request.network = network
         request.extraHosts = addHost
         let silent: @Sendable (BuildEvent) -> Void = { _ in }

@@ -1,0 +1,94 @@
+import Foundation
+import Glibc
+import SystemSupport
+
+/// What pull and push need of the store: blobs by digest and images written from the
+/// registry's own configuration and manifest bytes (so the image ID is the registry's
+/// config digest, and a pushed image comes back with the same ID).
+extension ImageStore {
+    func hasBlob(_ digest: String) -> Bool {
+        FileManager.default.fileExists(atPath: blobPath(digest))
+    }
+
+    func hasSnapshot(_ chainID: String) -> Bool {
+        FileManager.default.fileExists(atPath: snapshotDirectory(chainID))
+    }
+
+    func blob(_ digest: String) throws(EngineError) -> [UInt8] {
+        guard let bytes = (try? AtomicFile.read(blobPath(digest))) ?? nil else {
+            throw EngineError(.notFound, "blob \(digest) is missing from the store")
+        }
+        return bytes
+    }
+
+    /// The chain IDs of a stack of diff IDs, bottom first.
+    static func chainIDs(_ diffIDs: [String]) -> [String] {
+        var result: [String] = []
+        for diffID in diffIDs {
+            result.append(chainID(parent: result.last, diffID: diffID))
+        }
+        return result
+    }
+
+    /// Stores a downloaded layer blob on top of `parentChainID`, refusing it unless it is
+    /// exactly the blob (`digest`) and the content (`diffID`) the image names.
+    func storeVerifiedLayer(_ path: String, digest: String, diffID: String, parentChainID: String?,
+                            mediaType: String) throws(EngineError) -> LayerRecord {
+        do {
+            var layer = try locked { () throws -> LayerRecord in try storeLayer(from: path, parentChainID: parentChainID) }
+            guard layer.digest == digest, layer.diffID == diffID else {
+                try? locked { try garbageCollect() }
+                throw EngineError(.corrupt, layer.digest != digest
+                    ? "layer \(digest) arrived with the digest \(layer.digest); it was refused and nothing of it kept"
+                    : "layer \(digest) unpacks to \(layer.diffID), not the \(diffID) its image names; it was refused")
+            }
+            layer.mediaType = mediaType
+            return layer
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.system, "cannot store layer \(digest)", cause: error)
+        }
+    }
+
+    /// Writes an image from the registry's config and manifest bytes, named `name`.
+    func writePulledImage(config: [UInt8], manifest: [UInt8], layers: [LayerRecord], name: String) throws(EngineError) -> ImageRecord {
+        let configuration: ImageConfiguration
+        do { configuration = try JSONDecoder().decode(ImageConfiguration.self, from: Data(config)) } catch {
+            throw EngineError(.corrupt, "the image configuration of \(name) is not valid: \(error)")
+        }
+        do {
+            return try locked { () throws -> ImageRecord in
+                let id = SHA256Hasher.digest(config)
+                let manifestDigest = SHA256Hasher.digest(manifest)
+                try AtomicFile.write(config, to: blobPath(id))
+                try AtomicFile.write(manifest, to: blobPath(manifestDigest))
+                try makeDirectories(directory + "/records")
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                for var other in try list() where other.id != id && other.names.contains(name) {
+                    other.names.removeAll { $0 == name }
+                    try AtomicFile.write(Array(try encoder.encode(other)), to: recordPath(other.id))
+                }
+                var record = (try? resolve(id)) ?? ImageRecord(id: id, names: [], manifestDigest: manifestDigest, layers: layers,
+                                                                configuration: configuration, created: Date(),
+                                                                size: layers.reduce(0) { $0 + $1.size })
+                record.manifestDigest = manifestDigest
+                record.names = Array(Set(record.names + [name])).sorted()
+                try AtomicFile.write(Array(try encoder.encode(record)), to: recordPath(id))
+                return record
+            }
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.system, "cannot write the image \(name)", cause: error)
+        }
+    }
+
+    /// A staging directory for downloads, removed by the caller.
+    func stagingDirectory() throws(EngineError) -> String {
+        let path = directory + "/staging-pull-" + UUID().uuidString.lowercased()
+        do { try makeDirectories(path) } catch { throw EngineError(.system, "cannot create \(path)", cause: error) }
+        return path
+    }
+}

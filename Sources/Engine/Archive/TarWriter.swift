@@ -16,7 +16,7 @@ final class TarWriter {
     }
 
     /// Appends one entry; for a regular file, `content` supplies exactly `entry.size` bytes.
-    func append(_ entry: TarEntry, content: Int32? = nil) throws(EngineError) {
+    func append(_ entry: TarEntry, content: Int32? = nil, bytes: [UInt8]? = nil) throws(EngineError) {
         var extended: [(String, [UInt8])] = []
         let (prefix, base) = Self.split(entry.path)
         if base == nil { extended.append(("path", Array(entry.path.utf8))) }
@@ -35,6 +35,11 @@ final class TarWriter {
         }
         try write(header(entry, prefix: prefix, base: base ?? String(entry.path.suffix(100)), type: Self.typeFlag(entry.kind)))
         guard entry.kind == .file, entry.size > 0 else { return }
+        if let bytes {
+            try write(bytes)
+            try pad(bytes.count)
+            return
+        }
         guard let content else { throw EngineError(.invalidArgument, "\(name): no content for \(entry.path)") }
         var remaining = entry.size
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -46,6 +51,13 @@ final class TarWriter {
             remaining -= count
         }
         try pad(entry.size)
+    }
+
+    /// Appends a regular file whose content is `bytes`.
+    func append(file path: String, bytes: [UInt8], mode: UInt32 = 0o644, modified: Int64 = 0) throws(EngineError) {
+        let entry = TarEntry(path: path, kind: .file, mode: mode, uid: 0, gid: 0, size: bytes.count, modified: modified,
+                             linkTarget: "", deviceMajor: 0, deviceMinor: 0, xattrs: [])
+        try append(entry, content: nil, bytes: bytes)
     }
 
     /// Ends the archive (two zero blocks) and returns the digest of everything written.

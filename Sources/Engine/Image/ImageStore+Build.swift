@@ -101,3 +101,22 @@ extension ImageStore {
         } catch let error as EngineError { throw error } catch { throw EngineError(.system, "pruning the build cache", cause: error) }
     }
 }
+
+extension ImageStore {
+    /// `image prune`: removes images without a name (all unused ones with `all`) that no
+    /// container uses; returns what was deleted.
+    public func prune(all: Bool, containersUsing: Set<String>) throws(EngineError) -> [String] {
+        do {
+            return try locked { () throws -> [String] in
+                var removed: [String] = []
+                for image in try list() where !containersUsing.contains(image.id) && (all || image.names.isEmpty) {
+                    removed += image.names.map { "Untagged: \(ImageReferenceFormatting.familiar($0))" }
+                    unlink(recordPath(image.id))
+                    removed.append("Deleted: \(image.id)")
+                }
+                try garbageCollect()
+                return removed
+            }
+        } catch let error as EngineError { throw error } catch { throw EngineError(.system, "pruning images", cause: error) }
+    }
+}

@@ -90,7 +90,7 @@ extension ImageStore {
                                           diffID: diffIDs[index], chainID: chain[index]))
             }
         }
-        let image = try writePulledImage(config: Array(configBytes), manifest: manifestBytes, layers: layers, name: reference.description)
+        let image = try writeImage(rawConfig: Array(configBytes), rawManifest: manifestBytes, layers: layers, names: [reference.description])
         progress(TransferEvent(item: reference.familiar, status: "Pulled (digest: \(SHA256Hasher.digest(manifestBytes)))"))
         return image
     }

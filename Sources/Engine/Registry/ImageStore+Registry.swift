@@ -51,37 +51,45 @@ extension ImageStore {
         }
     }
 
-    /// Writes an image from the registry's config and manifest bytes, named `name`.
-    func writePulledImage(config: [UInt8], manifest: [UInt8], layers: [LayerRecord], name: String) throws(EngineError) -> ImageRecord {
+    /// Writes an image from its configuration bytes as they came (a registry's, an
+    /// archive's), so its ID is their digest, with the manifest that came along or, for
+    /// `docker save` archives that have none, one made from the layers.
+    func writeImage(rawConfig config: [UInt8], rawManifest: [UInt8]?, layers: [LayerRecord], names: [String]) throws(EngineError) -> ImageRecord {
+        let label = names.first ?? "the image"
         let configuration: ImageConfiguration
         do { configuration = try JSONDecoder().decode(ImageConfiguration.self, from: Data(config)) } catch {
-            throw EngineError(.corrupt, "the image configuration of \(name) is not valid: \(error)")
+            throw EngineError(.corrupt, "the image configuration of \(label) is not valid: \(error)")
         }
         do {
             return try locked { () throws -> ImageRecord in
                 let id = SHA256Hasher.digest(config)
+                let manifest = try rawManifest ?? Array(JSONSerialization.data(withJSONObject: [
+                    "schemaVersion": 2, "mediaType": MediaType.ociManifest,
+                    "config": ["mediaType": MediaType.ociConfig, "digest": id, "size": config.count],
+                    "layers": layers.map { ["mediaType": $0.mediaType, "digest": $0.digest, "size": $0.size] as [String: Any] },
+                ] as [String: Any], options: [.sortedKeys]))
                 let manifestDigest = SHA256Hasher.digest(manifest)
                 try AtomicFile.write(config, to: blobPath(id))
                 try AtomicFile.write(manifest, to: blobPath(manifestDigest))
                 try makeDirectories(directory + "/records")
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                for var other in try list() where other.id != id && other.names.contains(name) {
-                    other.names.removeAll { $0 == name }
+                for var other in try list() where other.id != id && !Set(other.names).isDisjoint(with: names) {
+                    other.names.removeAll { names.contains($0) }
                     try AtomicFile.write(Array(try encoder.encode(other)), to: recordPath(other.id))
                 }
                 var record = (try? resolve(id)) ?? ImageRecord(id: id, names: [], manifestDigest: manifestDigest, layers: layers,
                                                                 configuration: configuration, created: Date(),
                                                                 size: layers.reduce(0) { $0 + $1.size })
                 record.manifestDigest = manifestDigest
-                record.names = Array(Set(record.names + [name])).sorted()
+                record.names = Array(Set(record.names + names)).sorted()
                 try AtomicFile.write(Array(try encoder.encode(record)), to: recordPath(id))
                 return record
             }
         } catch let error as EngineError {
             throw error
         } catch {
-            throw EngineError(.system, "cannot write the image \(name)", cause: error)
+            throw EngineError(.system, "cannot write \(label)", cause: error)
         }
     }
 

@@ -7,7 +7,7 @@ struct ImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Manage images in swiftcompose's image store.",
-        subcommands: [ImageBuildCommand.self, ImagePullCommand.self, ImagePushCommand.self, ImageImportCommand.self, ImageListCommand.self, ImageInspectCommand.self, ImageTagCommand.self, ImageRemoveCommand.self]
+        subcommands: [ImageBuildCommand.self, ImagePullCommand.self, ImagePushCommand.self, ImageLoadCommand.self, ImageSaveCommand.self, ImageHistoryCommand.self, ImagePruneCommand.self, ImageImportCommand.self, ImageListCommand.self, ImageInspectCommand.self, ImageTagCommand.self, ImageRemoveCommand.self]
     )
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import ComposeModel
 import Engine
 
@@ -85,6 +86,17 @@ enum ContainerSpecBuilder {
             switch volume.type {
             case .bind:
                 guard let source = volume.source else { continue }
+                // A missing source is made when asked (short syntax always asks, as in
+                // docker compose); otherwise it is an error naming the path.
+                if !FileManager.default.fileExists(atPath: source) {
+                    guard volume.createHostPath else {
+                        throw OrchestratorError("service \"\(service.name)\": bind source path \(source) does not exist; "
+                            + "create it, or set bind.create_host_path: true")
+                    }
+                    do { try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true) } catch {
+                        throw OrchestratorError("service \"\(service.name)\": cannot create the bind source \(source): \(error.localizedDescription)")
+                    }
+                }
                 var mount = ContainerSpec.MountSpec(kind: .bind, source: source, target: volume.target, readOnly: volume.readOnly)
                 if let propagation = volume.propagation { mount.options.append(propagation) }
                 result.append(mount)

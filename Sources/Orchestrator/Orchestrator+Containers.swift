@@ -9,11 +9,23 @@ extension Orchestrator {
     /// ports, then the container itself, labelled the docker compose way.
     func createContainer(_ service: Service, number: Int, project: Project, networkRecords: [String: NetworkRecord],
                          volumeDirectories: [String: String], existing: [ContainerInfo],
-                         oneOff: Bool = false, name overrideName: String? = nil) async throws(OrchestratorError) -> ContainerRecord {
+                         oneOff: Bool = false, name overrideName: String? = nil,
+                         renewAnonymousVolumes: Bool = false) async throws(OrchestratorError) -> ContainerRecord {
         let name = overrideName ?? ComposeNaming.container(project: project.name, service: service.name, number: number,
                                                            containerName: service.containerName)
+        // Anonymous volumes: the service's (`- /data`) and the image's VOLUMEs not mounted otherwise.
+        let imageVolumes = ((try? images.resolve(service.image ?? "\(project.name)-\(service.name)"))?.configuration.config.Volumes ?? [:]).keys
+            .filter { target in !service.volumes.contains { $0.target == target } }.sorted()
+        let anonymousTargets = service.volumes.filter { $0.type == .volume && $0.source == nil }.map(\.target) + imageVolumes
+        let anonymous = try anonymousVolumes(anonymousTargets, container: name, project: project.name, renew: renewAnonymousVolumes)
         var spec = try ContainerSpecBuilder.spec(for: service, project: project, name: name, number: number,
-                                                 volumes: volumeDirectories.merging(try anonymousVolumes(service, container: name)) { $1 })
+                                                 volumes: volumeDirectories.merging(anonymous) { $1 })
+        for target in imageVolumes {
+            var mount = ContainerSpec.MountSpec(kind: .volume, source: anonymous["anonymous:\(target)"]!, target: target)
+            mount.options = ["image-volume"]
+            spec.mounts.append(mount)
+        }
+        spec.mounts += try volumesFrom(service, existing: existing, mounted: Set(spec.mounts.map(\.target)))
         spec.mounts += try SecretFiles.mounts(for: service, project: project, container: name, state: state)
         spec.labels.merge([
             ComposeLabel.project: project.name, ComposeLabel.service: service.name,
@@ -31,6 +43,10 @@ extension Orchestrator {
             for (volume, mount) in zip(service.volumes, spec.mounts) where volume.type == .volume && !volume.noCopy && mount.kind == .volume {
                 try await containers.populateVolume(mount.source, from: image, path: volume.target)
             }
+            for index in spec.mounts.indices where spec.mounts[index].options == ["image-volume"] {
+                spec.mounts[index].options = []
+                try await containers.populateVolume(spec.mounts[index].source, from: image, path: spec.mounts[index].target)
+            }
             try attachNetworks(&spec, service: service, name: name, project: project, networkRecords: networkRecords, existing: existing)
             return try await containers.create(spec, image: image)
         } catch let error as OrchestratorError {
@@ -46,16 +62,48 @@ extension Orchestrator {
         }
     }
 
-    /// Anonymous volumes (`- /data`) get a directory per container, kept with it.
-    private func anonymousVolumes(_ service: Service, container: String) throws(OrchestratorError) -> [String: String] {
+    /// Anonymous volumes get a volume per container and target, named after both so that
+    /// a recreated container finds its predecessor's data (docker compose keeps them);
+    /// `renew` (`up -V`) starts them empty.
+    private func anonymousVolumes(_ targets: [String], container: String, project: String, renew: Bool) throws(OrchestratorError) -> [String: String] {
         var result: [String: String] = [:]
-        for volume in service.volumes where volume.type == .volume && volume.source == nil {
-            let key = "anonymous:\(volume.target)"
-            let name = SHA256Hasher.digest(Array("\(container)\(volume.target)".utf8)).dropFirst(7).description
+        for target in targets {
+            let name = SHA256Hasher.digest(Array("\(container)\(target)".utf8)).dropFirst(7).description
             do {
-                result[key] = try volumes.create(name, labels: ["com.docker.volume.anonymous": "", ComposeLabel.project: service.labels[ComposeLabel.project] ?? ""]).mountpoint
+                if renew, (try? volumes.inspect(name)) != nil { try volumes.remove(name) }
+                result["anonymous:\(target)"] = try volumes.create(name, labels: ["com.docker.volume.anonymous": "", ComposeLabel.project: project]).mountpoint
             } catch {
-                throw OrchestratorError("cannot create the anonymous volume for \(volume.target): \(error)")
+                throw OrchestratorError("cannot create the anonymous volume for \(target): \(error)")
+            }
+        }
+        return result
+    }
+
+    /// `volumes_from: [service:NAME[:ro|rw], container:NAME[:ro|rw]]`: the volume and bind
+    /// mounts of those containers, at the same targets.
+    private func volumesFrom(_ service: Service, existing: [ContainerInfo], mounted: Set<String>) throws(OrchestratorError) -> [ContainerSpec.MountSpec] {
+        var result: [ContainerSpec.MountSpec] = []
+        var targets = mounted
+        for entry in service.volumesFrom {
+            var parts = entry.split(separator: ":").map(String.init)
+            var readOnly: Bool?
+            if let last = parts.last, ["ro", "rw"].contains(last), parts.count > 1 {
+                readOnly = last == "ro"
+                parts.removeLast()
+            }
+            let isContainer = parts.first == "container"
+            if parts.first == "service" || isContainer { parts.removeFirst() }
+            let name = parts.joined(separator: ":")
+            let source = isContainer
+                ? existing.first { $0.name == name }
+                : existing.filter { $0.labels[ComposeLabel.service] == name }.min { $0.name < $1.name }
+            guard let source else {
+                throw OrchestratorError("service \"\(service.name)\": volumes_from \(entry): no such \(isContainer ? "container" : "service container")")
+            }
+            for var mount in source.record.spec.mounts where mount.kind != .tmpfs && !targets.contains(mount.target) {
+                if let readOnly { mount.readOnly = readOnly }
+                targets.insert(mount.target)
+                result.append(mount)
             }
         }
         return result

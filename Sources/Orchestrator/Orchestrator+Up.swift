@@ -17,6 +17,8 @@ public struct UpOptions: Sendable {
     /// `--build`: build every selected service that has `build:` first (otherwise only
     /// the missing images are built); `--no-build` builds none.
     public var build = BuildPolicy.missing
+    /// `-V`: a recreated container gets new, empty anonymous volumes.
+    public var renewAnonymousVolumes = false
     public var buildOutput: (@Sendable (String, BuildEvent) -> Void)?
     public enum BuildPolicy: Sendable { case missing, always, never }
     public init() {}
@@ -151,7 +153,8 @@ extension Orchestrator {
                 progress.event(.container(info.name), .working("Recreate"))
                 try await removeContainer(info, timeout: options.stopTimeout, progress: .silent)
                 let record = try await createContainer(service, number: number, project: project, networkRecords: networkRecords,
-                                                       volumeDirectories: volumeDirectories, existing: existing)
+                                                       volumeDirectories: volumeDirectories, existing: existing,
+                                                       renewAnonymousVolumes: options.renewAnonymousVolumes)
                 progress.event(.container(record.name), .done("Recreated"))
                 if !options.noStart { try await start(record.id, name: record.name, progress: progress) }
                 changed = true

@@ -108,6 +108,7 @@ public struct Orchestrator: Sendable {
                 if !volume.external, let owner = record.labels[ComposeLabel.project], owner != project.name {
                     throw OrchestratorError("volume \(volume.name) already exists but belongs to project \"\(owner)\"")
                 }
+                do { try volumes.mountIfNeeded(record) } catch { throw OrchestratorError(error.message) }
                 result[volume.key] = record.mountpoint
                 continue
             }

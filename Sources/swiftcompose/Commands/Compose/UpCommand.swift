@@ -27,6 +27,8 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-start"), help: "Create but do not start.") var noStart = false
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait for a container to stop when recreating.") var timeout: Int?
     @Flag(name: .customLong("build"), help: "Build images before starting containers.") var build = false
+    @Flag(name: [.customShort("V"), .customLong("renew-anon-volumes")], help: "Recreate anonymous volumes instead of keeping the data of the previous containers.")
+    var renewAnonVolumes = false
     @Flag(name: .customLong("no-build"), help: "Do not build images, even when they are missing.") var noBuild = false
     @Flag(name: .customLong("abort-on-container-exit"), help: "Stop all containers when one exits (attached mode).") var abortOnContainerExit = false
     @Option(name: .customLong("exit-code-from"), help: "Exit with this service's exit code (implies --abort-on-container-exit).") var exitCodeFrom: String?
@@ -49,6 +51,7 @@ struct UpCommand: AsyncParsableCommand {
         options.waitTimeout = waitTimeout
         options.stopTimeout = timeout
         options.build = build ? .always : noBuild ? .never : .missing
+        options.renewAnonymousVolumes = renewAnonVolumes
         options.buildOutput = global.buildOutput()
         for entry in scale {
             let parts = entry.split(separator: "=").map(String.init)

@@ -29,11 +29,17 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("ansi"), help: ArgumentHelp("Colours and cursor control: never, always or auto.", valueName: "when"))
     var ansi: String = "auto"
 
-    @Flag(name: .customLong("dry-run"), help: "Print what would be done and change nothing.")
+    @Flag(name: .customLong("dry-run"), help: "Not supported yet: refused rather than acting for real.")
     var dryRun = false
 
     @Option(name: .customLong("root"), help: ArgumentHelp("Engine state directory (default: $SWIFTCOMPOSE_ROOT or /var/lib/swiftcompose).", valueName: "dir"))
     var root: String?
+
+    func validate() throws {
+        if dryRun {
+            throw ValidationError("--dry-run is not supported yet (swiftcompose would act for real); run without it")
+        }
+    }
 }
 
 /// docker compose takes its global options before the command (`-f a.yml up -d`);

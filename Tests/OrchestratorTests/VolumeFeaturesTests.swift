@@ -122,3 +122,53 @@ import Testing
         }
     }
 }
+
+extension VolumeFeaturesTests {
+    @Test(.timeLimit(.minutes(2))) func externalReadOnlyTmpfsSizeInUseAndDownV() async throws {
+        try await withStack { bed in
+            let external = "ext-\(bed.name)"
+            try makeDirectories(bed.directory + "/project/ro")
+            let project = try bed.project("""
+                services:
+                  app:
+                    image: busybox
+                    init: true
+                    command: sleep 300
+                    volumes:
+                      - data:/data
+                      - ./ro:/ro:ro
+                      - {type: tmpfs, target: /small, tmpfs: {size: 1048576}}
+                      - ext:/ext
+                volumes:
+                  data:
+                  ext: {external: true, name: \(external)}
+                """)
+            do {
+                try await bed.orchestrator.up(project, UpOptions())
+                Issue.record("a missing external volume was accepted")
+            } catch {
+                #expect("\(error)".contains("external volume \"\(external)\" not found"), "\(error)")
+            }
+            try bed.orchestrator.volumes.create(external)
+            try await bed.orchestrator.up(project, UpOptions())
+            #expect(try await exec(bed, "app", ["touch", "/ro/x"]).0 != 0, "a :ro bind is read-only")
+            let fill = try await exec(bed, "app", ["dd", "if=/dev/zero", "of=/small/f", "bs=1024", "count=2048"])
+            #expect(fill.0 != 0 && fill.1.contains("No space left"), "tmpfs size is enforced: \(fill.1)")
+
+            // The CLI refuses to remove a volume a container uses.
+            let environment = ["SWIFTCOMPOSE_ROOT": bed.directory + "/root", "SWIFTCOMPOSE_RUN": bed.directory + "/run"]
+            let removal = try ExampleStackTests().run([ExampleStackTests.binary, "volume", "rm", "\(bed.name)_data"],
+                                                      in: bed.directory, environment: environment)
+            #expect(removal.status != 0 && removal.output.contains("in use"), "\(removal.output)")
+
+            // down -v removes the project's volumes, never the external one.
+            var down = DownOptions()
+            down.removeVolumes = true
+            down.timeout = 0
+            try await bed.orchestrator.down(projectName: bed.name, project: project, down)
+            #expect((try? bed.orchestrator.volumes.inspect("\(bed.name)_data")) == nil)
+            #expect((try? bed.orchestrator.volumes.inspect(external)) != nil)
+            try bed.orchestrator.volumes.remove(external)
+        }
+    }
+}

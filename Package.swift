@@ -22,6 +22,7 @@ let package = Package(
 
         // System libraries the engine links (installed by scripts/setup).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CSeccomp", path: "Sources/CSeccomp"),
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
@@ -58,7 +59,7 @@ let package = Package(
         // The container engine as a library. Knows nothing of compose files.
         .target(
             name: "Engine",
-            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CZlib", "CSeccomp", "CCap", "CFileSystem", "Monitor"]
+            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CZlib", "CZstd", "CSeccomp", "CCap", "CFileSystem", "Monitor"]
         ),
 
         // Project + engine state → plan → actions.

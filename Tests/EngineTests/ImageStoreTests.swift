@@ -125,6 +125,23 @@ final class ImageTestBed: @unchecked Sendable {
         #expect((try? FileManager.default.contentsOfDirectory(atPath: bed.state.path("images", "rw")))?.isEmpty ?? true)
     }
 
+    @Test func zstdLayersUnpackToTheSameContentAsGzip() throws {
+        let bed = try ImageTestBed()
+        let gzipped = try BusyboxImage.rootfsTarball()
+        defer { try? FileManager.default.removeItem(atPath: (gzipped as NSString).deletingLastPathComponent) }
+        let zstd = gzipped.replacingOccurrences(of: ".tar.gz", with: ".tar.zst")
+        _ = try BusyboxImage.run(["/bin/sh", "-c", "gunzip -c '\(gzipped)' | zstd -q -o '\(zstd)'"])
+        let fromGzip = try bed.store.importRootfs(tarball: gzipped, reference: "gz:1", comment: "gzip")
+        let fromZstd = try bed.store.importRootfs(tarball: zstd, reference: "zst:1", comment: "zstd")
+        #expect(fromZstd.layers[0].mediaType == "application/vnd.oci.image.layer.v1.tar+zstd")
+        #expect(fromZstd.layers[0].diffID == fromGzip.layers[0].diffID, "the same tar inside")
+        #expect(FileManager.default.fileExists(atPath: bed.store.snapshotDirectory(fromZstd.layers[0].chainID) + "/fs/bin/busybox"))
+        // A truncated zstd stream is refused.
+        let truncated = zstd + ".cut"
+        _ = try BusyboxImage.run(["/bin/sh", "-c", "head -c 100000 '\(zstd)' > '\(truncated)'"])
+        #expect(throws: EngineError.self) { try bed.store.importRootfs(tarball: truncated, reference: "cut:1") }
+    }
+
     @Test func tagAndRemoveFollowDockerRules() throws {
         let bed = try ImageTestBed()
         let image = try BusyboxImage.make(in: bed.store)

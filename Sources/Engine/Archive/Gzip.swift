@@ -1,17 +1,23 @@
 import CZlib
+import CZstd
 import Glibc
 import SystemSupport
 
-/// A byte source: a file descriptor, possibly gzip-compressed (detected by its magic).
+/// A byte source: a file descriptor, possibly gzip- or zstd-compressed (detected by
+/// their magic numbers).
 final class ByteSource {
+    enum Compression { case none, gzip, zstd }
+
     private let fd: Int32
     private let path: String
     private var stream = z_stream()
-    private var compressed = false
-    var isCompressed: Bool { compressed }
+    private var zstdStream: OpaquePointer?
+    private(set) var compression = Compression.none
+    var isCompressed: Bool { compression != .none }
     private var input = [UInt8](repeating: 0, count: 1 << 18)
     private var inputStart = 0, inputEnd = 0
     private var finished = false
+    private var frameComplete = true
 
     /// Bytes read from the underlying file, for progress.
     private(set) var consumed = 0
@@ -21,16 +27,24 @@ final class ByteSource {
         self.path = path
         try fill()
         if inputEnd - inputStart >= 2, input[inputStart] == 0x1f, input[inputStart + 1] == 0x8b {
-            compressed = true
+            compression = .gzip
             // 15 + 32: a gzip header, detected automatically.
             guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
                 throw EngineError(.system, "cannot initialise zlib")
             }
+        } else if inputEnd - inputStart >= 4, Array(input[inputStart..<(inputStart + 4)]) == [0x28, 0xB5, 0x2F, 0xFD] {
+            compression = .zstd
+            zstdStream = ZSTD_createDStream()
+            guard zstdStream != nil else { throw EngineError(.system, "cannot initialise zstd") }
         }
     }
 
     deinit {
-        if compressed { inflateEnd(&stream) }
+        switch compression {
+        case .gzip: inflateEnd(&stream)
+        case .zstd: ZSTD_freeDStream(zstdStream)
+        case .none: break
+        }
     }
 
     private func fill() throws {
@@ -46,7 +60,8 @@ final class ByteSource {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         if finished { return 0 }
         try fill()
-        if !compressed {
+        if compression == .zstd { return try readZstd(into: buffer) }
+        if compression == .none {
             let count = min(buffer.count, inputEnd - inputStart)
             input.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + inputStart, byteCount: count) }
             inputStart += count
@@ -76,6 +91,31 @@ final class ByteSource {
             if available == 0 && inputEnd == 0 {
                 throw EngineError(.corrupt, "\(path): truncated gzip data")
             }
+        }
+    }
+
+    /// zstd frames, one after another, until the input ends.
+    private func readZstd(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            try fill()
+            let available = inputEnd - inputStart
+            if available == 0 {
+                finished = true
+                if !frameComplete { throw EngineError(.corrupt, "\(path): truncated zstd data") }
+                return 0
+            }
+            var output = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+            let (status, consumedBytes): (Int, Int) = input.withUnsafeBytes { inputBytes in
+                var inputBuffer = ZSTD_inBuffer(src: inputBytes.baseAddress! + inputStart, size: available, pos: 0)
+                let status = ZSTD_decompressStream(zstdStream, &output, &inputBuffer)
+                return (status, inputBuffer.pos)
+            }
+            inputStart += consumedBytes
+            if ZSTD_isError(status) != 0 {
+                throw EngineError(.corrupt, "\(path): corrupt zstd data (\(String(cString: ZSTD_getErrorName(status))))")
+            }
+            frameComplete = status == 0
+            if output.pos > 0 { return output.pos }
         }
     }
 }

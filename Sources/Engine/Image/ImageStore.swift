@@ -130,8 +130,12 @@ public struct ImageStore: Sendable {
         }
         let blob = blobPath(digest)
         if !FileManager.default.fileExists(atPath: blob), rename(blobTemporary, blob) != 0 { throw SystemCallError("rename", blob) }
-        let compressed = source.isCompressed
-        return LayerRecord(digest: digest, mediaType: compressed ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar",
+        let mediaType = switch source.compression {
+        case .gzip: "application/vnd.oci.image.layer.v1.tar+gzip"
+        case .zstd: "application/vnd.oci.image.layer.v1.tar+zstd"
+        case .none: "application/vnd.oci.image.layer.v1.tar"
+        }
+        return LayerRecord(digest: digest, mediaType: mediaType,
                            size: size, diffID: diffID, chainID: chainID)
     }
 

@@ -47,6 +47,9 @@ extension Orchestrator {
                 spec.mounts[index].options = []
                 try await containers.populateVolume(spec.mounts[index].source, from: image, path: spec.mounts[index].target)
             }
+            // No container has this name yet: networking recorded for it is the leftover of a
+            // create that was killed before the container existed.
+            cleanUpNetworking(name)
             try attachNetworks(&spec, service: service, name: name, project: project, networkRecords: networkRecords, existing: existing)
             return try await containers.create(spec, image: image)
         } catch let error as OrchestratorError {

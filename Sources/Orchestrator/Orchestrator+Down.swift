@@ -41,6 +41,14 @@ extension Orchestrator {
                 } catch let error as OrchestratorError { throw error } catch { throw OrchestratorError("\(error)") }
             }
             let networkRecords = (try? networks.list()) ?? []
+            // A command killed between removing a container and undoing its networking
+            // leaves endpoints without a container: finish that job first.
+            let remaining = Set(((try? await containers.list(all: true)) ?? []).map(\.name))
+            for record in networkRecords where record.labels[ComposeLabel.project] == projectName {
+                for (containerID, endpoint) in record.endpoints where !remaining.contains(endpoint.containerName) {
+                    cleanUpNetworking(containerID)
+                }
+            }
             for record in networkRecords where record.labels[ComposeLabel.project] == projectName {
                 progress.event(.network(record.name), .working("Removing"))
                 do { try networks.remove(record.id) } catch {

@@ -78,6 +78,9 @@ extension NetworkManager {
                 mac = IPAddressManagement.macAddress(for: address)
             }
             let hostInterface = "veth" + SHA256Hasher.digest(Array((record.id + containerID).utf8)).dropFirst(7).prefix(11)
+            // The name is this attachment's own: one that exists is the leftover of an attach
+            // killed before it was recorded; deleting it removes its peer too.
+            deleteLink(hostInterface)
             let interfaceName = try plumb(sandbox: sandbox, record: record, hostInterface: hostInterface,
                                           address: address, subnet: subnet, gateway: gateway, v6: v6, mac: mac)
             let endpoint = EndpointRecord(containerID: containerID, containerName: containerName, aliases: aliases,

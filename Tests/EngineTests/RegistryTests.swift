@@ -5,16 +5,18 @@ import Testing
 @testable import Engine
 
 /// Debian's docker-registry on 127.0.0.1 at a free port, in a temporary directory;
-/// optionally with htpasswd basic auth. `stop()` kills it and removes everything.
+/// optionally with htpasswd basic auth or with `extraConfig` (a token service's `auth:`).
+/// `stop()` kills it and removes everything.
 final class LocalRegistry: @unchecked Sendable {
     let directory: String
     let port: Int
     private let process = Process()
 
-    init(user: String? = nil, password: String? = nil) throws {
-        directory = "/tmp/screg-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
-        try makeDirectories(directory + "/data")
+    init(user: String? = nil, password: String? = nil, directory: String? = nil, extraConfig: String = "") throws {
+        self.directory = directory ?? "/tmp/screg-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        try makeDirectories(self.directory + "/data")
         port = Int(UInt16.random(in: 20000...29000))
+        let directory = self.directory
         var config = """
             version: 0.1
             log: {level: error}
@@ -28,6 +30,7 @@ final class LocalRegistry: @unchecked Sendable {
             try hash.write(toFile: directory + "/htpasswd", atomically: true, encoding: .utf8)
             config += "auth:\n  htpasswd: {realm: test, path: \(directory)/htpasswd}\n"
         }
+        config += extraConfig
         try config.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
         process.arguments = ["serve", directory + "/config.yml"]
@@ -65,8 +68,9 @@ final class LocalRegistry: @unchecked Sendable {
     }
 }
 
-func withRegistry(user: String? = nil, password: String? = nil, _ body: (LocalRegistry, RuntimeTestBed) async throws -> Void) async throws {
-    let registry = try LocalRegistry(user: user, password: password)
+func withRegistry(user: String? = nil, password: String? = nil, extraConfig: String = "",
+                  _ body: (LocalRegistry, RuntimeTestBed) async throws -> Void) async throws {
+    let registry = try LocalRegistry(user: user, password: password, extraConfig: extraConfig)
     defer { registry.stop() }
     try await withRuntimeBed { bed in try await body(registry, bed) }
 }

@@ -6,7 +6,14 @@ public struct DownOptions: Sendable {
     public var removeVolumes = false
     public var removeOrphans = false
     public var timeout: Int?
+    /// `--rmi`: remove the services' images too — all of them, or only the local ones
+    /// (built for services without `image:`).
+    public var removeImages: ImageRemoval?
     public init() {}
+}
+
+public enum ImageRemoval: String, Sendable, CaseIterable {
+    case all, local
 }
 
 extension Orchestrator {
@@ -17,11 +24,7 @@ extension Orchestrator {
                      progress: ProgressReporter = .silent) async throws(OrchestratorError) {
         try await withProjectLock(projectName) { () throws(OrchestratorError) in
             let existing = try await observe(project: projectName)
-            let known = Set(project?.serviceNames ?? [])
-            var targets = existing.filter { info in
-                let service = info.labels[ComposeLabel.service] ?? ""
-                return project == nil || known.contains(service) || options.removeOrphans || info.labels[ComposeLabel.oneoff] == "True"
-            }
+            var targets = Self.downTargets(existing, project: project, options)
             // Dependents before what they depend on: a service's depth is the length of the
             // longest chain of services depending on it; the deepest go first, each depth
             // in parallel.
@@ -65,7 +68,41 @@ extension Orchestrator {
                     progress.event(.volume(volume.name), .done("Removed"))
                 }
             }
+            if let removal = options.removeImages, let project {
+                try await removeImages(of: project, removal, progress: progress)
+            }
         }
+    }
+
+    /// The images of `project`'s services that `down --rmi` removes; images another
+    /// container still uses stay, as docker compose leaves them.
+    private func removeImages(of project: Project, _ removal: ImageRemoval, progress: ProgressReporter) async throws(OrchestratorError) {
+        let inUse = Set(((try? await containers.list(all: true)) ?? []).map(\.record.imageID))
+        for name in Self.imagesToRemove(project, removal) {
+            guard (try? images.resolve(name)) != nil else { continue }
+            progress.event(.image(name), .working("Removing"))
+            do {
+                _ = try images.remove(name, containersUsing: inUse)
+                progress.event(.image(name), .done("Removed"))
+            } catch {
+                progress.event(.image(name), .failed("In use"))
+            }
+        }
+    }
+
+    /// The containers `down` removes: the services' and one-offs, orphans only when asked
+    /// (all of them when the file is gone).
+    static func downTargets(_ existing: [ContainerInfo], project: Project?, _ options: DownOptions) -> [ContainerInfo] {
+        let known = Set(project?.serviceNames ?? [])
+        return existing.filter { info in
+            let service = info.labels[ComposeLabel.service] ?? ""
+            return project == nil || known.contains(service) || options.removeOrphans || info.labels[ComposeLabel.oneoff] == "True"
+        }
+    }
+
+    /// The images `down --rmi` removes.
+    static func imagesToRemove(_ project: Project, _ removal: ImageRemoval) -> [String] {
+        Set(project.services.filter { removal == .all || $0.image == nil }.map { imageName($0, project: project) }).sorted()
     }
 
     /// For each service, how many services (transitively) wait on it: 0 for services

@@ -9,6 +9,8 @@ public struct PullOptions: Sendable {
     public var ignoreFailures = false
     /// Pull only images missing from the store (what `up` does), honouring `pull_policy`.
     public var onlyMissing = false
+    /// `up --pull`: always, missing or never, in place of each service's pull_policy.
+    public var policy: String?
     public init() {}
 }
 
@@ -23,7 +25,7 @@ extension Orchestrator {
         var images = Set<String>()
         for service in project.services where wanted.contains(service.name) {
             guard let image = service.image else { continue }
-            let policy = service.pullPolicy ?? "missing"
+            let policy = options.policy ?? service.pullPolicy ?? "missing"
             if ["never", "build"].contains(policy) { continue }
             if options.onlyMissing {
                 if service.build != nil { continue }

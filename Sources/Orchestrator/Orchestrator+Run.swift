@@ -12,6 +12,10 @@ public struct RunOptions: Sendable {
     public var noDeps = false
     /// Publish the service's ports (docker compose's --service-ports); off by default.
     public var servicePorts = false
+    /// `-p`: more ports to publish, in short syntax.
+    public var publish: [String] = []
+    /// `-v`: more mounts, in short syntax.
+    public var volumes: [String] = []
     public var tty = false
     public var interactive = false
     public init() {}
@@ -51,6 +55,12 @@ extension Orchestrator {
             if options.interactive { node["stdin_open"] = .bool(true) }
             node["restart"] = nil
             service = Service(name: service.name, node: .object(node))
+        }
+        do {
+            service = try service.adding(ports: options.publish, volumes: options.volumes, directory: project.workingDirectory,
+                                         home: project.environment["HOME"], declaredVolumes: Set(project.volumes.map(\.key)))
+        } catch {
+            throw OrchestratorError("\(error)")
         }
         let networkRecords = try ensureNetworks(project, progress: .silent)
         let volumeDirectories = try ensureVolumes(project, progress: .silent)

@@ -17,6 +17,8 @@ public struct UpOptions: Sendable {
     /// `--build`: build every selected service that has `build:` first (otherwise only
     /// the missing images are built); `--no-build` builds none.
     public var build = BuildPolicy.missing
+    /// `--pull always|missing|never`: overrides the services' pull_policy.
+    public var pull: String?
     /// `-V`: a recreated container gets new, empty anonymous volumes.
     public var renewAnonymousVolumes = false
     public var buildOutput: (@Sendable (String, BuildEvent) -> Void)?
@@ -36,17 +38,12 @@ extension Orchestrator {
 
     private func converge(_ project: Project, _ options: UpOptions, progress: ProgressReporter) async throws(OrchestratorError) {
         let graph = project.dependencyGraph
-        let order: [String]
-        do { order = try project.dependencyOrder() } catch { throw OrchestratorError(error.description) }
-        var selected = Set(options.services.isEmpty ? project.serviceNames : options.services)
-        for name in selected where project.service(named: name) == nil {
-            throw OrchestratorError("no such service: \(name)")
-        }
-        if !options.noDeps { selected = graph.closure(of: Array(selected)) }
+        let (order, selected) = try selection(project, options)
 
         var pullOptions = PullOptions()
         pullOptions.services = Array(selected)
         pullOptions.onlyMissing = true
+        pullOptions.policy = options.pull
         try await pull(project, pullOptions, progress: progress)
         if options.build != .never {
             var buildOptions = BuildOptions()
@@ -125,6 +122,19 @@ extension Orchestrator {
         if options.wait && !options.noStart {
             try await waitUntilReady(project, services: ordered, timeout: options.waitTimeout, progress: progress)
         }
+    }
+
+    /// The project's services in dependency order, and those `up` works on: the named ones
+    /// (all by default) and, unless `--no-deps`, what they depend on.
+    func selection(_ project: Project, _ options: UpOptions) throws(OrchestratorError) -> (order: [String], selected: Set<String>) {
+        let order: [String]
+        do { order = try project.dependencyOrder() } catch { throw OrchestratorError(error.description) }
+        var selected = Set(options.services.isEmpty ? project.serviceNames : options.services)
+        for name in selected where project.service(named: name) == nil {
+            throw OrchestratorError("no such service: \(name)")
+        }
+        if !options.noDeps { selected = project.dependencyGraph.closure(of: Array(selected)) }
+        return (order, selected)
     }
 
     /// Converges one service; true when a container was created or recreated.

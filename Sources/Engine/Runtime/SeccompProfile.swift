@@ -83,7 +83,8 @@ public enum SeccompProfile {
         let digest = SHA256Hasher.digest(Array("\(profile)|\(capabilities)".utf8)).dropFirst(7).prefix(24)
         let path = state.path("seccomp", "default-\(digest).bpf")
         if access(path, R_OK) == 0 { return path }
-        let temporary = "\(path).tmp-\(getpid())"
+        // Unique per caller: containers of one `up` start in parallel in the same process.
+        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         do { try makeDirectories(state.path("seccomp")) } catch {
             throw EngineError(.system, "cannot create \(state.path("seccomp"))", cause: error)
         }

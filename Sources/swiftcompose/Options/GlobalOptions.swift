@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Orchestrator
 
 /// The options docker compose accepts on every compose command (`-f`, `-p`, …).
 /// Each compose command includes them with `@OptionGroup var global: GlobalOptions`.
@@ -29,17 +31,12 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("ansi"), help: ArgumentHelp("Colours and cursor control: never, always or auto.", valueName: "when"))
     var ansi: String = "auto"
 
-    @Flag(name: .customLong("dry-run"), help: "Not supported yet: refused rather than acting for real.")
+    @Flag(name: .customLong("dry-run"), help: "Print what up or down would do, and do nothing.")
     var dryRun = false
 
     @Option(name: .customLong("root"), help: ArgumentHelp("Engine state directory (default: $SWIFTCOMPOSE_ROOT or /var/lib/swiftcompose).", valueName: "dir"))
     var root: String?
 
-    func validate() throws {
-        if dryRun {
-            throw ValidationError("--dry-run is not supported yet (swiftcompose would act for real); run without it")
-        }
-    }
 }
 
 /// docker compose takes its global options before the command (`-f a.yml up -d`);
@@ -59,10 +56,31 @@ enum GlobalArgumentOrder {
         "exec", "run", "create", "top", "port", "images",
     ]
 
+    /// `run` and `exec` end with the one-off's own command line (`exec web tail -f x`): only
+    /// the options before the service are theirs. These of their options take a value.
+    static let optionsWithValueBeforeService: [String: Set<String>] = [
+        "run": ["-e", "--env", "-u", "--user", "-w", "--workdir", "--entrypoint", "--name", "--publish", "-v", "--volume",
+                "-l", "--label", "--pull"],
+        "exec": ["-e", "--env", "-u", "--user", "-w", "--workdir", "--index"],
+    ]
+
     static func reorder(_ arguments: [String]) -> [String] {
-        let moved = moveGlobals(arguments)
-        guard let command = moved.first, commandsReadingShortFAsFile.contains(command) else { return moved }
-        return moved.map { $0 == "-f" ? "--file" : $0 }
+        var moved = moveGlobals(arguments)
+        guard let command = moved.first else { return moved }
+        var end = moved.count
+        if let valued = optionsWithValueBeforeService[command] {
+            end = 1
+            while end < moved.count, moved[end].hasPrefix("-") {
+                // After `run`, -p is --publish: the global -p goes before the command, where
+                // moveGlobals spelled it --project-name.
+                if command == "run" && moved[end] == "-p" { moved[end] = "--publish" }
+                end += (valued.contains(moved[end]) || optionsWithValue.contains(moved[end])) ? 2 : 1
+            }
+            end = min(end, moved.count)
+        }
+        guard commandsReadingShortFAsFile.contains(command) else { return moved }
+        for index in 1..<end where moved[index] == "-f" { moved[index] = "--file" }
+        return moved
     }
 
     private static func moveGlobals(_ arguments: [String]) -> [String] {
@@ -72,7 +90,8 @@ enum GlobalArgumentOrder {
             let argument = arguments[index]
             let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
             if optionsWithValue.contains(name) {
-                globals.append(name == "-f" ? "--file" + argument.dropFirst(2) : argument)
+                let spelled = name == "-f" ? "--file" + argument.dropFirst(2) : name == "-p" ? "--project-name" + argument.dropFirst(2) : argument
+                globals.append(spelled)
                 if !argument.contains("="), index + 1 < arguments.count {
                     globals.append(arguments[index + 1])
                     index += 1
@@ -86,5 +105,35 @@ enum GlobalArgumentOrder {
         }
         guard !globals.isEmpty, index < arguments.count else { return arguments }
         return [arguments[index]] + globals + arguments[(index + 1)...]
+    }
+}
+
+/// Commands that honour `--dry-run`: `up` and `down` print their plan, and those that only
+/// read change nothing anyway. Any other command refuses the flag rather than act for real.
+protocol DryRunSafe {}
+extension UpCommand: DryRunSafe {}
+extension DownCommand: DryRunSafe {}
+extension PsCommand: DryRunSafe {}
+extension LogsCommand: DryRunSafe {}
+extension TopCommand: DryRunSafe {}
+extension PortCommand: DryRunSafe {}
+extension ImagesCommand: DryRunSafe {}
+extension LsCommand: DryRunSafe {}
+extension ConfigCommand: DryRunSafe {}
+extension VersionCommand: DryRunSafe {}
+extension StatsCommand: DryRunSafe {}
+extension EventsCommand: DryRunSafe {}
+
+extension GlobalOptions {
+    /// Prints a plan as docker compose's dry run does, on standard error.
+    func printDryRun(_ steps: [PlannedStep]) {
+        let text = steps.map { "DRY-RUN MODE -  \($0)\n" }.joined()
+        FileHandle.standardError.write(Data((steps.isEmpty ? "DRY-RUN MODE -  nothing to do\n" : text).utf8))
+    }
+
+    /// Whether to colour standard output: on a terminal (or `--ansi always`), never with
+    /// `--no-color` or `--ansi never`.
+    func colourOutput(noColor: Bool) -> Bool {
+        !noColor && ansi != "never" && (ansi == "always" || isatty(1) != 0)
     }
 }

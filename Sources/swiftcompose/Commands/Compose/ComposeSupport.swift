@@ -12,12 +12,14 @@ extension GlobalOptions {
         projectName ?? ProcessInfo.processInfo.environment["COMPOSE_PROJECT_NAME"]
     }
 
-    /// Progress lines as docker compose prints them: ` ✔ Container shop-web-1  Started`.
+    /// Progress as docker compose prints it: ` ✔ Container shop-web-1  Started  0.4s`. On a
+    /// terminal (`--progress tty`, or auto on one) each resource keeps one line, rewritten in
+    /// place with its state and the time since its first event; plain lines otherwise.
     func progressReporter() -> ProgressReporter {
         let mode = progress == "auto" ? (isatty(2) != 0 ? "tty" : "plain") : progress
         if mode == "quiet" { return .silent }
         let colour = ansi == "always" || (ansi == "auto" && isatty(2) != 0)
-        let lock = NSLock()
+        let board = ProgressBoard(inPlace: mode == "tty")
         return ProgressReporter { resource, state in
             let line: String
             switch (mode, state) {
@@ -35,10 +37,30 @@ extension GlobalOptions {
             case (_, .failed(let text)):
                 line = " \(colour ? "\u{1B}[31m✘\u{1B}[0m" : "✘") \(resource)  \(text)"
             }
-            lock.lock()
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-            lock.unlock()
+            board.show(resource.description, line)
         }
+    }
+}
+
+/// Where progress lines go: in place with elapsed times on a terminal, appended otherwise.
+final class ProgressBoard: @unchecked Sendable {
+    private let lines: TerminalLines?
+    private let lock = NSLock()
+    private var started: [String: Date] = [:]
+
+    init(inPlace: Bool) { lines = inPlace ? TerminalLines() : nil }
+
+    func show(_ key: String, _ line: String) {
+        guard let lines else {
+            lock.withLock { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            return
+        }
+        let elapsed: TimeInterval = lock.withLock {
+            let start = started[key] ?? Date()
+            started[key] = start
+            return Date().timeIntervalSince(start)
+        }
+        lines.show(key, line + String(format: "  %.1fs", elapsed))
     }
 }
 

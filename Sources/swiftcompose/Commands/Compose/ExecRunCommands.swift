@@ -9,7 +9,7 @@ struct ExecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run a command in a running service container.")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("d"), .long], help: "Run the command in the background.") var detach = false
-    @Flag(name: [.customShort("T"), .customLong("no-TTY")], help: "Do not allocate a pseudo-terminal (default: one when this is a terminal).") var noTTY = false
+    @Flag(name: [.customShort("T"), .customLong("no-tty"), .customLong("no-TTY")], help: "Do not allocate a pseudo-terminal (default: one when this is a terminal).") var noTTY = false
     @Option(name: [.customShort("e"), .long], help: "Set an environment variable (NAME=value).") var env: [String] = []
     @Option(name: [.customShort("u"), .long], help: "Run as this user.") var user: String?
     @Option(name: [.customShort("w"), .long], help: "Working directory inside the container.") var workdir: String?
@@ -54,6 +54,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-deps"), help: "Do not start the services it depends on.") var noDeps = false
     @Flag(name: .customLong("service-ports"), help: "Publish the service's ports.") var servicePorts = false
     @Flag(name: [.customShort("T"), .customLong("no-TTY")], help: "Do not allocate a pseudo-terminal.") var noTTY = false
+    @Option(name: .customLong("publish"), help: ArgumentHelp("Publish a port, also written -p: [ip:][host:]container[/proto].", valueName: "port")) var publish: [String] = []
+    @Option(name: [.customShort("v"), .customLong("volume")], help: ArgumentHelp("Mount a path or a declared volume (source:target[:ro]).", valueName: "volume")) var volumes: [String] = []
     @Argument(help: "The service.") var service: String
     @Argument(parsing: .captureForPassthrough, help: "COMMAND [ARG...] (default: the service's command).") var command: [String] = []
 
@@ -68,6 +70,8 @@ struct RunCommand: AsyncParsableCommand {
         options.name = name
         options.noDeps = noDeps
         options.servicePorts = servicePorts
+        options.publish = publish
+        options.volumes = volumes
         options.tty = !noTTY && !detach && isatty(0) == 1
         options.interactive = !detach
         for entry in env {

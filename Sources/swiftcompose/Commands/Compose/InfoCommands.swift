@@ -51,11 +51,16 @@ struct ImagesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "images", abstract: "List the images the project's containers use.")
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Output format: table or json.") var format: String = "table"
+    @Flag(name: [.customShort("q"), .long], help: "Only show image IDs.") var quiet = false
 
     func run() async throws {
         let project = try global.loadProject()
         let containers: [ContainerInfo]
         do { containers = try await global.orchestrator.ps(projectName: project.name, all: true) } catch { throw error.failure }
+        if quiet {
+            Set(containers.map(\.record.imageID)).sorted().forEach { print($0) }
+            return
+        }
         var rows = [["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID"]]
         var objects: [[String: String]] = []
         for info in containers {

@@ -11,10 +11,19 @@ struct PsCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("q"), .long], help: "Only show container IDs.") var quiet = false
     @Flag(name: .long, help: "Only show service names.") var services = false
     @Option(name: .long, help: "Only containers in this state (running, exited, paused, created, restarting, dead).") var status: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Filter by a property; docker compose supports status=STATE.", valueName: "filter")) var filter: [String] = []
     @Option(name: .long, help: "Output format: table or json.") var format: String = "table"
     @Argument(help: "Only these services.") var serviceNames: [String] = []
 
     func run() async throws {
+        var status = status
+        for entry in filter {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0] == "status" else {
+                throw ValidationError("--filter \(entry): the only filter is status=STATE (running, exited, paused, created, restarting, dead)")
+            }
+            status.append(parts[1])
+        }
         let project = try? global.loadProject()
         guard let name = project?.name ?? global.projectNameOnly() else { _ = try global.loadProject(); return }
         var containers: [ContainerInfo]
@@ -69,6 +78,8 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("t"), .long], help: "Show timestamps.") var timestamps = false
     @Flag(name: .customLong("no-log-prefix"), help: "Do not prefix lines with the container name.") var noLogPrefix = false
     @Flag(name: .customLong("no-color"), help: "Do not colour the prefixes.") var noColor = false
+    @Option(name: .long, help: "Only lines since this time (RFC 3339 or Unix seconds) or duration ago (e.g. 10m).") var since: String?
+    @Option(name: .long, help: "Only lines before this time (RFC 3339 or Unix seconds) or duration ago (e.g. 10m).") var until: String?
     @Argument(help: "Only these services.") var services: [String] = []
 
     func run() async throws {
@@ -78,6 +89,9 @@ struct LogsCommand: AsyncParsableCommand {
         logs.tail = tail == "all" ? nil : Int(tail)
         logs.timestamps = timestamps
         logs.prefix = !noLogPrefix
+        logs.colour = global.colourOutput(noColor: noColor)
+        logs.since = try since.map { try LogTimeArgument.nanoseconds($0, flag: "--since") }
+        logs.until = try until.map { try LogTimeArgument.nanoseconds($0, flag: "--until") }
         logs.stopOnInterrupt = false
         try await logs.run()
     }

@@ -31,14 +31,24 @@ struct UpCommand: AsyncParsableCommand {
     var renewAnonVolumes = false
     @Flag(name: .customLong("no-build"), help: "Do not build images, even when they are missing.") var noBuild = false
     @Flag(name: .customLong("abort-on-container-exit"), help: "Stop all containers when one exits (attached mode).") var abortOnContainerExit = false
+    @Flag(name: .customLong("abort-on-container-failure"), help: "Stop all containers when one exits with a non-zero code (attached mode).") var abortOnContainerFailure = false
     @Option(name: .customLong("exit-code-from"), help: "Exit with this service's exit code (implies --abort-on-container-exit).") var exitCodeFrom: String?
+    @Option(name: .long, help: ArgumentHelp("Pull images: always, missing or never (default: each service's pull_policy).", valueName: "policy")) var pull: String?
+    @Option(name: .long, help: ArgumentHelp("Show only this service's output (repeatable).", valueName: "service")) var attach: [String] = []
+    @Option(name: .customLong("no-attach"), help: ArgumentHelp("Do not show this service's output (repeatable).", valueName: "service")) var noAttach: [String] = []
+    @Flag(name: .long, help: "Show timestamps in the output.") var timestamps = false
+    @Flag(name: .customLong("no-color"), help: "Do not colour the output's prefixes.") var noColor = false
+    @Flag(name: .customLong("no-log-prefix"), help: "Do not prefix the output with the container's name.") var noLogPrefix = false
     @Argument(help: "Services to start (default: all).") var services: [String] = []
 
     func run() async throws {
+        if let pull, !["always", "missing", "never"].contains(pull) {
+            throw ValidationError("--pull \(pull): use always, missing or never")
+        }
         guard !(build && noBuild) else { throw ValidationError("--build and --no-build cannot be used together") }
         guard !(forceRecreate && noRecreate) else { throw ValidationError("--force-recreate and --no-recreate cannot be used together") }
-        guard !(detach && (abortOnContainerExit || exitCodeFrom != nil)) else {
-            throw ValidationError("--abort-on-container-exit and --exit-code-from need attached mode; drop -d")
+        guard !(detach && (abortOnContainerExit || abortOnContainerFailure || exitCodeFrom != nil)) else {
+            throw ValidationError("--abort-on-container-exit, --abort-on-container-failure and --exit-code-from need attached mode; drop -d")
         }
         let project = try global.loadProject()
         var options = UpOptions()
@@ -52,6 +62,7 @@ struct UpCommand: AsyncParsableCommand {
         options.stopTimeout = timeout
         options.build = build ? .always : noBuild ? .never : .missing
         options.renewAnonymousVolumes = renewAnonVolumes
+        options.pull = pull
         options.buildOutput = global.buildOutput()
         for entry in scale {
             let parts = entry.split(separator: "=").map(String.init)
@@ -59,6 +70,10 @@ struct UpCommand: AsyncParsableCommand {
             options.scale[parts[0]] = count
         }
         let orchestrator = global.orchestrator
+        if global.dryRun {
+            do { global.printDryRun(try await orchestrator.planUp(project, options)) } catch { throw error.failure }
+            return
+        }
         do {
             try await orchestrator.up(project, options, progress: global.progressReporter())
         } catch {
@@ -67,7 +82,13 @@ struct UpCommand: AsyncParsableCommand {
         if detach || wait || noStart { return }
         var attached = AttachedLogs(orchestrator: orchestrator, project: project, services: services)
         attached.abortOnExit = abortOnContainerExit
+        attached.abortOnFailure = abortOnContainerFailure
         attached.exitCodeFrom = exitCodeFrom
+        attached.attach = attach.isEmpty ? nil : attach
+        attached.noAttach = noAttach
+        attached.timestamps = timestamps
+        attached.prefix = !noLogPrefix
+        attached.colour = global.colourOutput(noColor: noColor)
         let code = try await attached.run()
         if code != 0 { throw ExitCode(code) }
     }
@@ -82,8 +103,14 @@ struct DownCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("v"), .long], help: "Also remove named volumes declared in the file and anonymous volumes.") var volumes = false
     @Flag(name: .customLong("remove-orphans"), help: "Also remove containers of services no longer in the file.") var removeOrphans = false
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait for each container to stop.") var timeout: Int?
+    @Option(name: .long, help: ArgumentHelp("Also remove images: all (every service's) or local (those built for services without image:).", valueName: "type"))
+    var rmi: String?
 
     func run() async throws {
+        let removeImages = try rmi.map { value in
+            guard let removal = ImageRemoval(rawValue: value) else { throw ValidationError("--rmi \(value): use all or local") }
+            return removal
+        }
         let project = try? global.loadProject()
         guard let name = project?.name ?? global.projectNameOnly() else {
             _ = try global.loadProject()
@@ -93,6 +120,11 @@ struct DownCommand: AsyncParsableCommand {
         options.removeVolumes = volumes
         options.removeOrphans = removeOrphans
         options.timeout = timeout
+        options.removeImages = removeImages
+        if global.dryRun {
+            do { global.printDryRun(try await global.orchestrator.planDown(projectName: name, project: project, options)) } catch { throw error.failure }
+            return
+        }
         do {
             try await global.orchestrator.down(projectName: name, project: project, options, progress: global.progressReporter())
         } catch {

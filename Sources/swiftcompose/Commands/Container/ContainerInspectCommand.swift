@@ -72,15 +72,12 @@ struct ContainerLogsCommand: AsyncParsableCommand {
     @OptionGroup var engine: EngineOptions
     @Flag(name: [.customShort("f"), .long], help: "Follow the output until the container stops.") var follow = false
     @Option(name: [.customShort("n"), .long], help: "Number of lines from the end (all by default).") var tail: String = "all"
-    @Option(name: .long, help: "Only lines since this time (RFC 3339) or duration ago (e.g. 10m).") var since: String?
+    @Option(name: .long, help: "Only lines since this time (RFC 3339 or Unix seconds) or duration ago (e.g. 10m).") var since: String?
     @Flag(name: [.customShort("t"), .long], help: "Prefix every line with its timestamp.") var timestamps = false
     @Argument(help: "Container (name or id).") var container: String
 
     func run() async throws {
-        let sinceTime: Int64? = try since.map { text in
-            if let time = Timestamp.parse(text) { return time }
-            return Timestamp.now() - (try DurationParser.nanoseconds(text))
-        }
+        let sinceTime = try since.map { try LogTimeArgument.nanoseconds($0, flag: "--since") }
         do {
             let lines = try await engine.service.logs(container, options: LogOptions(
                 follow: follow, tail: tail == "all" ? nil : Int(tail), since: sinceTime))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Monitor
 
 /// Go-style durations as docker's flags take them: `30s`, `1m30s`, `500ms`, `1h`.
 enum DurationParser {
@@ -17,5 +18,19 @@ enum DurationParser {
             rest = rest.dropFirst(unit.0.count)
         }
         return Int64(total)
+    }
+}
+
+/// The time of `logs --since/--until`: an RFC 3339 timestamp, Unix seconds (as docker takes
+/// them), or a duration that far in the past (`10m`).
+enum LogTimeArgument {
+    static func nanoseconds(_ text: String, flag: String) throws -> Int64 {
+        if let time = Timestamp.parse(text) { return time }
+        if let seconds = Double(text) { return Int64(seconds * 1e9) }
+        do {
+            return Timestamp.now() - (try DurationParser.nanoseconds(text))
+        } catch {
+            throw ValidationError("\(flag) \(text): write a time (2026-01-02T13:23:37Z), Unix seconds or a duration ago (42m)")
+        }
     }
 }

@@ -42,7 +42,8 @@ public enum KubeGenerator {
             let selector = ConfigNode.map([("matchLabels", .map([
                 ("app.kubernetes.io/name", .text(name)), ("app.kubernetes.io/part-of", .text(names.project)),
             ]))])
-            let oneShot = completionDependencies.contains(service.name) || ["no", "on-failure"].contains((service.restart ?? "no").split(separator: ":").first.map(String.init) ?? "no") && completionDependencies.contains(service.name)
+            // A one-shot: a service others wait on to complete successfully.
+            let oneShot = completionDependencies.contains(service.name)
             if oneShot {
                 let template = try builder.podSpec(restartPolicy: service.restart?.hasPrefix("on-failure") == true ? "OnFailure" : "Never")
                 objects.append(.map([("apiVersion", .text("batch/v1")), ("kind", .text("Job")), ("metadata", metadata(name, service: service.name, annotations: annotations)),
@@ -97,11 +98,21 @@ public enum KubeGenerator {
         .map([("accessModes", .list([.text("ReadWriteOnce")])), ("resources", .map([("requests", .map([("storage", .text("1Gi"))]))]))])
     }
 
-    /// A Service per compose service that has ports, named after it (and one per alias), so
-    /// that pods reach each other by the same names as on one host.
+    /// A Service per compose service, named after it (and one per alias), so that pods reach
+    /// each other by the same names as on one host. A service that declares no port gets a
+    /// headless Service: its name resolves to the pods, on any port, as on a compose network.
     static func services(for service: Service, names: KubeNames, options: KubeOptions, metadata: (String, String?, [String: String]) -> ConfigNode) -> [ConfigNode] {
         let targets = Set(service.ports.map(\.target) + service.expose.compactMap { Int($0.split(separator: "/").first ?? "") }).sorted()
-        guard !targets.isEmpty else { return [] }
+        let selector = ConfigNode.map([
+            ("app.kubernetes.io/name", .text(names.workload(service.name))), ("app.kubernetes.io/part-of", .text(names.project)),
+        ])
+        let aliases = Set(service.networks.flatMap(\.settings.aliases).map(KubeName.dns1123)).subtracting([names.workload(service.name)]).sorted()
+        guard !targets.isEmpty else {
+            return ([names.workload(service.name)] + aliases).map { name in
+                .map([("apiVersion", .text("v1")), ("kind", .text("Service")), ("metadata", metadata(name, service.name, [:])),
+                      ("spec", .map([("clusterIP", .text("None")), ("selector", selector)]))])
+            }
+        }
         let published = service.ports.filter { $0.published != nil }
         let type = published.isEmpty ? "ClusterIP" : (options.publish == .loadbalancer ? "LoadBalancer" : "NodePort")
         let ports: [ConfigNode] = targets.map { target in
@@ -109,12 +120,9 @@ public enum KubeGenerator {
             if let proto = service.ports.first(where: { $0.target == target })?.protocol, proto == "udp" { port.append(("protocol", .text("UDP"))) }
             return .map(port)
         }
-        let aliases = Set(service.networks.flatMap(\.settings.aliases).map(KubeName.dns1123)).subtracting([names.workload(service.name)]).sorted()
         return ([names.workload(service.name)] + aliases).map { name in
             .map([("apiVersion", .text("v1")), ("kind", .text("Service")), ("metadata", metadata(name, service.name, [:])),
-                  ("spec", .map([("type", .text(type)), ("selector", .map([
-                      ("app.kubernetes.io/name", .text(names.workload(service.name))), ("app.kubernetes.io/part-of", .text(names.project)),
-                  ])), ("ports", .list(ports))]))])
+                  ("spec", .map([("type", .text(type)), ("selector", selector), ("ports", .list(ports))]))])
         }
     }
 

@@ -138,7 +138,15 @@ extension Orchestrator {
         spec.networkNamespacePath = sandbox
         var dnsServers: [String] = []
         var published: [PortBinding] = []
-        for (key, settings) in service.networks.sorted(by: { $0.settings.priority > $1.settings.priority }) {
+        let attachments = service.networks.sorted(by: { $0.settings.priority > $1.settings.priority })
+        // `host-gateway` in extra_hosts is the host as the container reaches it: the gateway
+        // of its first network (Docker uses its default bridge's gateway the same way).
+        if let first = attachments.first, let gateway = networkRecords[first.name]?.gateway {
+            spec.extraHosts = spec.extraHosts.map { entry in
+                entry.hasSuffix(":host-gateway") ? String(entry.dropLast("host-gateway".count)) + gateway : entry
+            }
+        }
+        for (key, settings) in attachments {
             guard let record = networkRecords[key] else {
                 throw OrchestratorError("service \"\(service.name)\" uses network \(key), which was not created")
             }

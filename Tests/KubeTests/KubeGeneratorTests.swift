@@ -13,7 +13,7 @@ import Testing
 
     static let projects: [String] = {
         let cases = ((try? FileManager.default.contentsOfDirectory(atPath: corpus)) ?? []).sorted().map { corpus + "/" + $0 }
-        return cases + [root + "/examples/hello"]
+        return cases + ["counter", "notes", "hello", "scaled"].map { root + "/examples/" + $0 }
     }()
 
     static func load(_ directory: String) throws -> Project {
@@ -100,6 +100,19 @@ import Testing
         let scaled = try KubeGenerator.generate(try Self.load(Self.corpus + "/deploy-resources"))
         #expect(scaled.objects.first { $0.kind == "Deployment" }?.yaml.contains("replicas: 3") == true)
         #expect(scaled.objects.first { $0.kind == "Deployment" }?.yaml.contains("memory: \"1073741824\"") == true)
+    }
+
+    @Test func theNotesExampleBecomesAJobAGatedAppAndAClaim() throws {
+        let output = try #require(try Self.generate(Self.root + "/examples/notes"))
+        let objects = Dictionary(uniqueKeysWithValues: output.objects.map { ("\($0.kind)/\($0.name)", $0.yaml) })
+        #expect(objects["Job/migrate"] != nil, "the migration others wait on is a Job")
+        let app = try #require(objects["Deployment/app"])
+        #expect(app.contains("wait-for-db") && app.contains("condition=complete job/migrate"), "\(app)")
+        #expect(app.contains("readinessProbe") && app.contains("urllib.request"), "the app's healthcheck is its probe")
+        #expect(objects["Deployment/db"]?.contains("claimName: db-data") == true)
+        #expect(objects["PersistentVolumeClaim/db-data"] != nil)
+        #expect(objects["Service/db"]?.contains("clusterIP: None") == true, "db declares no port: a headless Service keeps its name")
+        #expect(objects["Service/app"]?.contains("targetPort: 8000") == true)
     }
 
     @Test func bindMountsAndUnpushedBuildsAreRefusedWithAdvice() throws {

@@ -169,4 +169,30 @@ import Testing
             #expect(try run(["down", "--rmi", "some"]).status != 0)
         }
     }
+
+    @Test(.timeLimit(.minutes(2))) func hostGatewayReachesAServerOnTheHost() throws {
+        let port = Int.random(in: 30000...39999)
+        let site = "/tmp/scflags-site-\(getpid())-\(port)"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try "served by the host\n".write(toFile: site + "/index.html", atomically: true, encoding: .utf8)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/bin/busybox")
+        server.arguments = ["httpd", "-f", "-p", String(port), "-h", site]
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: site)
+        }
+        try withStack("""
+            services:
+              app: {image: busybox, init: true, command: sleep 300, extra_hosts: ["host.docker.internal:host-gateway"]}
+            """) { _, run in
+            #expect(try run(["up", "-d"]).status == 0)
+            let hosts = try run(["exec", "-T", "app", "cat", "/etc/hosts"]).output
+            #expect(hosts.range(of: #"\d+\.\d+\.\d+\.\d+\thost\.docker\.internal"#, options: .regularExpression) != nil, "\(hosts)")
+            let fetched = try run(["exec", "-T", "app", "wget", "-qO-", "http://host.docker.internal:\(port)/"])
+            #expect(fetched.output == "served by the host\n", "\(fetched.output)")
+        }
+    }
 }

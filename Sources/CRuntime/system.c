@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int cr_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
@@ -48,6 +49,8 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 }
 
 int cr_remove_tree(const char *path) { return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+int cr_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 pid_t cr_chroot_spawn(const char *program, const char *root, const char *cwd, char *const argv[],
                       int stdin_fd, int stdout_fd, const char *mount_type, const char *mount_data) {

@@ -132,7 +132,12 @@ struct NetworkIntegrationTests {
         #expect(try runCommand(["ip", "route"]).output.contains("10.231.0.0/24"))
         try bed.manager.removeSandbox(containerID: bed.name("c"))
         try bed.manager.remove(network.id)
-        let links = try runCommand(["ip", "-o", "link"]).output
+        // The veth pair goes with the namespace, which the kernel tears down asynchronously.
+        var links = try runCommand(["ip", "-o", "link"]).output
+        for _ in 0..<40 where links.contains(hostVeth) {
+            usleep(50_000)
+            links = try runCommand(["ip", "-o", "link"]).output
+        }
         #expect(!links.contains(hostVeth) && !links.contains(network.bridge))
         #expect(!(try runCommand(["ip", "-o", "addr"]).output.contains(endpoint.gateway + "/")))
         #expect(!(try runCommand(["ip", "route"]).output.contains("10.231.0.0/24")))

@@ -112,6 +112,7 @@ void cr_become_subreaper(void);
 int cr_console_pair(int fds[2]);                   // a socketpair for a console master, close-on-exec
 int cr_receive_fd(int socket);                     // the fd sent over a console socket, or -1
 int cr_remove_tree(const char *path);              // rm -rf without following symlinks
+int cr_pidfd_open(pid_t pid);                      // a pidfd (readable once pid exits), or -1
 
 // Drops this process's resident pages of read-only mappings of its own executable (they
 // are re-read from the page cache when next touched). The monitor calls it once it is up:

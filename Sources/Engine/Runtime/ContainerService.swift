@@ -156,11 +156,13 @@ public struct ContainerService: Sendable {
             let client = MonitorClient(socket: store.paths(record.id).controlSocket)
             _ = try await BlockingCall.run { () throws(EngineError) -> Int? in client.awaitExit("stop 9 0") }
         }
+        let paths = store.paths(record.id)
+        // A monitor whose container has stopped is finishing up (or removing it, --rm): let it,
+        // for up to a second, outside the store lock so that removals run side by side.
+        let monitor = ContainerRunState.read(directory: paths.directory).monitorPid
+        try await BlockingCall.run { () throws(EngineError) in MonitorLiveness.awaitExit(monitor, milliseconds: 1000) }
         try store.locked { () throws(EngineError) in
-            let paths = store.paths(record.id)
             let run = ContainerRunState.read(directory: paths.directory)
-            // A monitor whose container has stopped is finishing up (or removing it, --rm): let it.
-            for _ in 0..<1000 where MonitorLiveness.isAlive(run.monitorPid) { usleep(1_000) }
             if MonitorLiveness.isAlive(run.monitorPid) { Glibc.kill(run.monitorPid, SIGKILL) }
             cgroups(record.id).remove()
             unlink(paths.controlSocket)
@@ -233,5 +235,18 @@ enum MonitorLiveness {
         let status = ((try? AtomicFile.read("/proc/\(pid)/stat")) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
         if let close = status.lastIndex(of: ")"), status[status.index(close, offsetBy: 2)...].hasPrefix("Z") { return false }
         return String(decoding: bytes, as: UTF8.self).contains("swiftcompose-monitor")
+    }
+
+    /// Returns when the monitor `pid` has exited, or after `milliseconds`: woken by the
+    /// kernel through a pidfd, not by polling.
+    static func awaitExit(_ pid: Int32, milliseconds: Int32) {
+        guard isAlive(pid) else { return }
+        let fd = cr_pidfd_open(pid)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        // The pid might have been recycled between the check and pidfd_open: check again.
+        guard isAlive(pid) else { return }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while poll(&entry, 1, milliseconds) < 0 && errno == EINTR {}
     }
 }

@@ -23,14 +23,16 @@ extension Orchestrator {
         }
         let wanted = options.services.isEmpty ? Set(project.serviceNames) : Set(options.services)
         var images = Set<String>()
+        var present: [String: Bool] = [:]
         for service in project.services where wanted.contains(service.name) {
             guard let image = service.image else { continue }
             let policy = options.policy ?? service.pullPolicy ?? "missing"
             if ["never", "build"].contains(policy) { continue }
             if options.onlyMissing {
                 if service.build != nil { continue }
-                let present = (try? self.images.resolve(image)) != nil
-                if present && policy != "always" { continue }
+                let found = present[image] ?? ((try? self.images.resolve(image)) != nil)
+                present[image] = found
+                if found && policy != "always" { continue }
             }
             images.insert(image)
         }

@@ -56,6 +56,11 @@ extension Orchestrator {
         let volumeDirectories = try ensureVolumes(project, progress: progress)
         var existing = try await observe(project: project.name)
         let observed = existing.compactMap(Self.observed)
+        // Each image resolved once, not once per service (a store lookup reads every record).
+        var imageIDs: [String: String] = [:]
+        for name in Set(selected.compactMap { project.service(named: $0).map { Self.imageName($0, project: project) } }) {
+            imageIDs[name] = try? images.resolve(name).id
+        }
 
         let orphans = UpPlanner.orphans(observed, services: Set(project.serviceNames))
         if !orphans.isEmpty {
@@ -87,8 +92,9 @@ extension Orchestrator {
                 for name in wave {
                     guard let service = project.service(named: name) else { continue }
                     let dependencyRecreated = service.dependsOn.contains { $0.dependency.restart && recreated.contains($0.service) }
+                    let imageID = imageIDs[Self.imageName(service, project: project)]
                     group.addTask {
-                        let changed = try await self.converge(service: service, project: project, options: options, existing: snapshot,
+                        let changed = try await self.converge(service: service, imageID: imageID, project: project, options: options, existing: snapshot,
                                                               observed: observed, dependencyRecreated: dependencyRecreated,
                                                               networkRecords: networkRecords, volumeDirectories: volumeDirectories,
                                                               progress: progress)
@@ -108,6 +114,7 @@ extension Orchestrator {
                 done.insert(name)
                 if changed { recreated.insert(name) }
             }
+            if remaining.isEmpty { break }
             existing = try await observe(project: project.name)
             // Dependents of this wave may need their dependencies healthy or completed.
             for name in wave {
@@ -138,12 +145,11 @@ extension Orchestrator {
     }
 
     /// Converges one service; true when a container was created or recreated.
-    private func converge(service: Service, project: Project, options: UpOptions, existing: [ContainerInfo],
+    private func converge(service: Service, imageID: String?, project: Project, options: UpOptions, existing: [ContainerInfo],
                           observed: [ObservedContainer], dependencyRecreated: Bool,
                           networkRecords: [String: NetworkRecord], volumeDirectories: [String: String],
                           progress: ProgressReporter) async throws(OrchestratorError) -> Bool {
         let replicas = options.scale[service.name] ?? service.replicas
-        let imageID = try? images.resolve(service.image ?? "\(project.name)-\(service.name)").id
         let plan = UpPlanner.plan(service: service.name, replicas: replicas, configHash: project.containerConfigHash(of: service.name) ?? "",
                                   imageID: imageID, existing: observed, policy: options.recreate, dependencyRecreated: dependencyRecreated)
         var changed = false

@@ -55,7 +55,7 @@ struct ContainerStore: Sendable {
         var records: [ContainerRecord] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.count == 64, let record = try? read(id: name) else { continue }
+            guard Self.isID(name), let record = try? read(id: name) else { continue }
             records.append(record)
         }
         return records
@@ -63,6 +63,8 @@ struct ContainerStore: Sendable {
 
     /// A full id, a unique id prefix, or a name (with or without Docker's leading '/').
     func resolve(_ reference: String) throws(EngineError) -> ContainerRecord {
+        // A full id is one read, not a scan: the orchestrator addresses containers that way.
+        if Self.isID(reference), let record = try? read(id: reference) { return record }
         let records = all()
         let name = reference.hasPrefix("/") ? String(reference.dropFirst()) : reference
         if let exact = records.first(where: { $0.id == reference || $0.name == name }) { return exact }
@@ -72,6 +74,10 @@ struct ContainerStore: Sendable {
             throw EngineError(.invalidArgument, "multiple containers match \"\(reference)\"; give more of the id")
         }
         throw EngineError(.notFound, "no such container: \(reference)")
+    }
+
+    static func isID(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
     static func newID() -> String {

@@ -75,7 +75,10 @@ public struct VolumeStore: Sendable {
     }
 
     static func isMountPoint(_ path: String) -> Bool {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return false }
+        // Read to the end: Foundation's file reading stops short on a large procfs file (a
+        // host with hundreds of mounts), which hid a volume's mount from `down -v`.
+        guard let bytes = (try? AtomicFile.read("/proc/self/mountinfo")) ?? nil else { return false }
+        let text = String(decoding: bytes, as: UTF8.self)
         return text.split(separator: "\n").contains { $0.split(separator: " ").dropFirst(4).first.map(String.init) == path }
     }
 

@@ -5,7 +5,7 @@ import SystemSupport
 
 /// A byte source: a file descriptor, possibly gzip- or zstd-compressed (detected by
 /// their magic numbers).
-final class ByteSource {
+final class ByteSource: TarSource {
     enum Compression { case none, gzip, zstd }
 
     private let fd: Int32
@@ -21,10 +21,13 @@ final class ByteSource {
 
     /// Bytes read from the underlying file, for progress.
     private(set) var consumed = 0
+    /// Sees every byte read from the file, as read (compressed): for a blob's digest.
+    private let inputObserver: ((UnsafeRawBufferPointer) -> Void)?
 
-    init(fd: Int32, path: String) throws {
+    init(fd: Int32, path: String, inputObserver: ((UnsafeRawBufferPointer) -> Void)? = nil) throws {
         self.fd = fd
         self.path = path
+        self.inputObserver = inputObserver
         try fill()
         if inputEnd - inputStart >= 2, input[inputStart] == 0x1f, input[inputStart + 1] == 0x8b {
             compression = .gzip
@@ -54,6 +57,18 @@ final class ByteSource {
         inputStart = 0
         inputEnd = count
         consumed += count
+        if let inputObserver, count > 0 { input.withUnsafeBytes { inputObserver(UnsafeRawBufferPointer(rebasing: $0[0..<count])) } }
+    }
+
+    /// Reads what is left of the file, past the end of the compressed stream, so that the
+    /// input observer has seen every byte.
+    func readRemainingInput() throws {
+        inputStart = inputEnd
+        while true {
+            try fill()
+            if inputEnd == 0 { return }
+            inputStart = inputEnd
+        }
     }
 
     /// Reads up to `buffer.count` bytes; 0 at the end.

@@ -17,18 +17,23 @@ struct TarEntry {
     var xattrs: [(String, [UInt8])]
 }
 
-/// Reads a tar stream entry by entry, hashing every byte it consumes (the layer's diff ID).
+/// Where a tar stream comes from: a file (ByteSource) or a layer being unpacked (LayerStream).
+protocol TarSource: AnyObject {
+    /// Reads up to `buffer.count` bytes; 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// Reads a tar stream entry by entry.
 final class TarReader {
-    private let source: ByteSource
+    private let source: any TarSource
     private let name: String
-    private var hasher = SHA256Hasher()
     private var block = [UInt8](repeating: 0, count: 512)
     private var remaining = 0      // content bytes of the current entry not yet read
     private var padding = 0
     /// Refuse absurd sizes rather than trusting a header (64 GiB per file).
     static let maximumEntrySize = 64 << 30
 
-    init(source: ByteSource, name: String) {
+    init(source: any TarSource, name: String) {
         self.source = source
         self.name = name
     }
@@ -41,7 +46,6 @@ final class TarReader {
                 if offset == 0 { return false }
                 throw truncated()
             }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)]))
             offset += count
         }
         return true
@@ -158,21 +162,11 @@ final class TarReader {
         }
     }
 
-    /// Reads to the end of the stream so the diff ID covers every byte.
+    /// Reads to the end of the stream (the trailing zero blocks), so that a digest of the
+    /// stream covers every byte.
     private func drain() throws {
         var scratch = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = try scratch.withUnsafeMutableBytes { (buffer) throws -> Int in try source.read(into: buffer) }
-            if count == 0 { return }
-            scratch.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        }
-    }
-
-    /// The sha256 of everything read (call after `next()` returned nil).
-    func finishDigest() -> String {
-        var copy = SHA256Hasher()
-        swap(&copy, &hasher)
-        return copy.finalize()
+        while try scratch.withUnsafeMutableBytes({ (buffer) throws -> Int in try source.read(into: buffer) }) > 0 {}
     }
 
     private func readData(_ size: Int) throws -> [UInt8] {

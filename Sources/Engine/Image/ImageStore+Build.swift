@@ -31,7 +31,7 @@ extension ImageStore {
             let writer = TarWriter(fd: fd, name: tarball)
             try DirectoryArchiver(root: tree, skip: skip).write(to: writer)
             _ = try writer.finish()
-            return try locked { () throws -> LayerRecord in try storeLayer(from: tarball, parentChainID: parent?.chainID) }
+            return try locked { () throws -> LayerRecord in try storeLayer(from: tarball, parentChainID: parent?.chainID, consuming: true) }
         } catch let error as EngineError {
             throw error
         } catch {

@@ -30,7 +30,7 @@ extension ImageStore {
             }
             root = directory
         }
-        let archive = ArchiveDirectory(root: root, name: path)
+        let archive = ArchiveDirectory(root: root, name: path, staged: staging != nil)
         do {
             if archive.exists("manifest.json") {
                 return try loadDockerArchive(archive, progress: progress)
@@ -115,7 +115,9 @@ extension ImageStore {
         for (index, file) in files.enumerated() {
             var layer: LayerRecord
             do {
-                layer = try locked { () throws -> LayerRecord in try storeLayer(from: file.path, parentChainID: layers.last?.chainID) }
+                layer = try locked { () throws -> LayerRecord in
+                    try storeLayer(from: file.path, parentChainID: layers.last?.chainID, consuming: archive.staged)
+                }
             } catch let error as EngineError {
                 throw error
             } catch {
@@ -145,6 +147,8 @@ extension ImageStore {
 struct ArchiveDirectory {
     let root: String
     let name: String
+    /// The archive was unpacked into our own staging: its files may be linked into the store.
+    var staged = false
 
     func exists(_ path: String) -> Bool {
         (try? file(path)) != nil

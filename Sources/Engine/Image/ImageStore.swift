@@ -1,3 +1,4 @@
+import CFileSystem
 import Foundation
 import Glibc
 import SystemSupport
@@ -76,8 +77,11 @@ public struct ImageStore: Sendable {
         }
     }
 
-    /// Copies a layer blob into the store and unpacks it into its snapshot (once per chain ID).
-    func storeLayer(from path: String, parentChainID: String?) throws -> LayerRecord {
+    /// Unpacks a layer blob into its snapshot (once per chain ID) and stores the blob: linked
+    /// into the store when `consuming` (a file of our own staging — a download, an unpacked
+    /// archive), copied otherwise. The blob is read once: its digests and the copy are made
+    /// while it unpacks.
+    func storeLayer(from path: String, parentChainID: String?, consuming: Bool = false) throws -> LayerRecord {
         let blobs = directory + "/blobs/sha256"
         try makeDirectories(blobs)
         try makeDirectories(directory + "/snapshots")
@@ -86,37 +90,25 @@ public struct ImageStore: Sendable {
         try makeDirectories(staging + "/fs")
         defer { try? FileManager.default.removeItem(atPath: staging) }
 
-        // Hash the blob as stored while copying it.
         let input = open(path, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw EngineError(.notFound, "cannot open \(path)", cause: SystemCallError("open", path)) }
         defer { close(input) }
         let blobTemporary = staging + "/blob"
-        let output = open(blobTemporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw SystemCallError("open", blobTemporary) }
-        var blobHasher = SHA256Hasher()
-        var size: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if count < 0 { close(output); throw EngineError(.system, "reading \(path)", cause: SystemCallError("read", path)) }
-            if count == 0 { break }
-            buffer.withUnsafeBytes { blobHasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            let written = buffer.withUnsafeBytes { write(output, $0.baseAddress, count) }
-            guard written == count else { close(output); throw SystemCallError("write", blobTemporary) }
-            size += Int64(count)
+        var copy: Int32?
+        if consuming {
+            // Its mode came from an archive or a download: a blob is plain data. Its
+            // writeback starts now, so the fsync below finds it done after the unpacking.
+            fchmod(input, 0o644)
+            _ = sync_file_range(input, 0, 0, UInt32(SYNC_FILE_RANGE_WRITE))
+        } else {
+            let output = open(blobTemporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard output >= 0 else { throw SystemCallError("open", blobTemporary) }
+            copy = output
         }
-        fsync(output)
-        close(output)
-        let digest = blobHasher.finalize()
-
-        // Unpack into the staging snapshot; the diff ID is the hash of the uncompressed stream.
-        let layerFD = open(blobTemporary, O_RDONLY | O_CLOEXEC)
-        guard layerFD >= 0 else { throw SystemCallError("open", blobTemporary) }
-        defer { close(layerFD) }
-        let source = try ByteSource(fd: layerFD, path: path)
-        let reader = TarReader(source: source, name: path)
-        try LayerExtractor.extract(reader, into: staging + "/fs", archiveName: path)
-        let diffID = reader.finishDigest()
+        defer { if let copy { close(copy) } }
+        let summary = try unpack(input, path: path, copy: copy, into: staging + "/fs")
+        fsync(copy ?? input)
+        let (digest, diffID, size) = (summary.digest, summary.diffID, summary.size)
         let chainID = Self.chainID(parent: parentChainID, diffID: diffID)
 
         let snapshot = snapshotDirectory(chainID)
@@ -129,14 +121,27 @@ public struct ImageStore: Sendable {
             symlink("../snapshots/\(chainID.dropFirst(7))/fs", link)
         }
         let blob = blobPath(digest)
-        if !FileManager.default.fileExists(atPath: blob), rename(blobTemporary, blob) != 0 { throw SystemCallError("rename", blob) }
-        let mediaType = switch source.compression {
+        if !FileManager.default.fileExists(atPath: blob) {
+            // A staged file is linked, not moved: an archive may name the same layer twice.
+            if consuming, link(path, blob) != 0 { try FileManager.default.copyItem(atPath: path, toPath: blob) }
+            if !consuming, rename(blobTemporary, blob) != 0 { throw SystemCallError("rename", blob) }
+        }
+        let mediaType = switch summary.compression {
         case .gzip: "application/vnd.oci.image.layer.v1.tar+gzip"
         case .zstd: "application/vnd.oci.image.layer.v1.tar+zstd"
         case .none: "application/vnd.oci.image.layer.v1.tar"
         }
         return LayerRecord(digest: digest, mediaType: mediaType,
                            size: size, diffID: diffID, chainID: chainID)
+    }
+
+    /// Unpacks the layer at `fd` into `directory` (decompressing on another core); returns
+    /// its digests once every byte was read. The stream's reading thread has stopped when it
+    /// returns, so `fd` and `copy` may be closed.
+    private func unpack(_ fd: Int32, path: String, copy: Int32?, into directory: String) throws -> LayerStream.Summary {
+        let stream = try LayerStream(fd: fd, path: path, copy: copy)
+        try LayerExtractor.extract(TarReader(source: stream, name: path), into: directory, archiveName: path)
+        return try stream.finish()
     }
 
     /// A layer's chain ID: its diff ID on top of the layers below (OCI image spec).

@@ -35,7 +35,7 @@ extension ImageStore {
     func storeVerifiedLayer(_ path: String, digest: String, diffID: String, parentChainID: String?,
                             mediaType: String) throws(EngineError) -> LayerRecord {
         do {
-            var layer = try locked { () throws -> LayerRecord in try storeLayer(from: path, parentChainID: parentChainID) }
+            var layer = try locked { () throws -> LayerRecord in try storeLayer(from: path, parentChainID: parentChainID, consuming: true) }
             guard layer.digest == digest, layer.diffID == diffID else {
                 try? locked { try garbageCollect() }
                 throw EngineError(.corrupt, layer.digest != digest

@@ -128,6 +128,8 @@ extension Supervisor {
             saveState()
         } else {
             finishRun()
+            // --rm: they hear of the exit once the container is gone (see `shutDown`).
+            if config.autoRemove { return }
         }
         for (fd, client) in clients where client.waiting || client.attached {
             ControlIO.send(fd, .exit, String(code))
@@ -145,6 +147,8 @@ extension Supervisor {
     }
 
     /// Leaves no socket behind; answers whoever connected meanwhile from the final state.
+    /// With --rm the container is removed first: a `run --rm` returns as soon as it hears
+    /// the exit, with nothing left to wait for.
     func shutDown() {
         unlink(config.controlSocket)
         while true {
@@ -154,11 +158,11 @@ extension Supervisor {
             close(fd)
         }
         close(listener)
+        if config.autoRemove { removeContainer() }
         for fd in clients.keys {
             ControlIO.send(fd, .exit, String(state.exitCode))
             dropClient(fd)
         }
-        if config.autoRemove { removeContainer() }
     }
 
     /// `--rm`: the container's cgroups and directory go with it.

@@ -167,6 +167,23 @@ struct RuntimeAutoRemoveTests {
         }
     }
 
+    @Test func anAttachedAutoRemoveRunIsGoneWhenItsExitArrives() async throws {
+        try await withRuntimeBed { bed in
+            let image = try bed.busybox()
+            let layer = (try bed.upper(image) as NSString).deletingLastPathComponent
+            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "echo bye; exit 4"])
+            spec.autoRemove = true
+            let result = try await bed.run(spec, image: image)
+            #expect(result.code == 4)
+            #expect(result.out == "bye\n")
+            // No waiting: the monitor removed everything before it sent the exit.
+            #expect(try await bed.service.list().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: layer))
+            #expect(!FileManager.default.fileExists(atPath: ContainerPaths(state: bed.state, id: result.id).directory))
+            #expect(CgroupManager(hierarchy: CgroupHierarchy.detect(), id: result.id).directories.allSatisfy { access($0, F_OK) != 0 })
+        }
+    }
+
     @Test func aWritableLayerServesOneContainerOnly() async throws {
         try await withRuntimeBed { bed in
             let image = try bed.busybox()

@@ -184,6 +184,20 @@ struct RuntimeAutoRemoveTests {
         }
     }
 
+    @Test func onlyAThrownAwayLayerIsMountedVolatile() async throws {
+        try await withRuntimeBed { bed in
+            let showRoot = ["sh", "-c", "grep '^overlay / ' /proc/mounts"]
+            var removed = ContainerSpec(image: "busybox", command: showRoot)
+            removed.autoRemove = true
+            let volatile = try await bed.run(removed)
+            #expect(volatile.code == 0)
+            #expect(volatile.out.contains("volatile"))  // ",volatile", or "fsync=volatile" on newer kernels
+            let kept = try await bed.run(ContainerSpec(image: "busybox", command: showRoot))
+            #expect(kept.code == 0)
+            #expect(kept.out.contains("upperdir=") && !kept.out.contains("volatile"))
+        }
+    }
+
     @Test func aWritableLayerServesOneContainerOnly() async throws {
         try await withRuntimeBed { bed in
             let image = try bed.busybox()

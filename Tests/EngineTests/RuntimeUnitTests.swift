@@ -136,6 +136,14 @@ struct RuntimeUnitTests {
         #expect(manager.oomCounter == "/sys/fs/cgroup/swiftcompose/abc/memory.events")
     }
 
+    @Test func kernelReleasesCompareByMajorAndMinor() {
+        #expect(KernelRelease("6.8.0-45-generic").atLeast(5, 10))
+        #expect(KernelRelease("5.10.1").atLeast(5, 10))
+        #expect(!KernelRelease("5.4.0-150-generic").atLeast(5, 10))
+        #expect(!KernelRelease("4.19.90").atLeast(5, 10))
+        #expect(!KernelRelease("").atLeast(5, 10))
+    }
+
     @Test func etcFilesLookLikeDockers() {
         let hosts = EtcFiles.hosts(hostname: "web", domainname: "example.org", addresses: ["172.18.0.2"], aliases: ["app"],
                                    extraHosts: ["db:10.0.0.5", "v6=[::1]"])

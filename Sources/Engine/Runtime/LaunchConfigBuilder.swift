@@ -128,6 +128,12 @@ struct LaunchConfigBuilder {
         if spec.autoRemove, case .overlay(_, let upper, _) = record.rootfs,
            let slash = upper.lastIndex(of: "/"), upper.hasPrefix(paths.state.path("images", "rw") + "/") {
             config.autoRemovePaths = [String(upper[..<slash])]
+            // A layer thrown away at exit need not reach the disk: without `volatile`, unmounting
+            // the overlay syncs the whole host filesystem holding it. Only for one run: a volatile
+            // upper refuses a second mount (never needed, as no restart policy comes with --rm).
+            if spec.restartPolicy.name == "no", KernelRelease.current.atLeast(5, 10) {
+                config.rootfsData? += ",volatile"
+            }
         }
         return config
     }

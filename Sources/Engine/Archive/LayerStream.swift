@@ -49,8 +49,9 @@ final class LayerStream: TarSource {
 
     /// Starts reading `fd` (which must stay open until `finish()` returns or this stream
     /// is released); with `copy`, every byte of the blob is also written there.
-    init(fd: Int32, path: String, copy: Int32? = nil) throws {
-        let producer = try Producer(fd: fd, copy: copy, path: path)
+    /// `progress` hears the bytes of the blob read so far, after each chunk.
+    init(fd: Int32, path: String, copy: Int32? = nil, progress: (@Sendable (Int64) -> Void)? = nil) throws {
+        let producer = try Producer(fd: fd, copy: copy, path: path, progress: progress)
         let channel = channel
         BlockingCall.detach {
             Self.produce(producer, channel)
@@ -98,8 +99,11 @@ final class LayerStream: TarSource {
         var size: Int64 = 0
         var copyFailure: SystemCallError?
 
-        init(fd: Int32, copy: Int32?, path: String) throws {
+        let progress: (@Sendable (Int64) -> Void)?
+
+        init(fd: Int32, copy: Int32?, path: String, progress: (@Sendable (Int64) -> Void)?) throws {
             self.path = path
+            self.progress = progress
             // The observer sees the blob from its first byte (ByteSource reads on creation).
             source = try ByteSource(fd: fd, path: path) { [unowned self] bytes in
                 blobHasher.update(bytes)
@@ -129,6 +133,7 @@ final class LayerStream: TarSource {
                 count += read
             }
             chunk.withUnsafeBytes { tarHasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            progress?(size)
             if count == 0 { try source.readRemainingInput() }
             if let copyFailure { throw copyFailure }
             return (chunk, count)

@@ -79,21 +79,21 @@ public struct ImageStore: Sendable {
 
     /// Unpacks a layer blob into its snapshot (once per chain ID) and stores the blob: linked
     /// into the store when `consuming` (a file of our own staging — a download, an unpacked
-    /// archive), copied otherwise. The blob is read once: its digests and the copy are made
-    /// while it unpacks.
+    /// archive), copied otherwise. The caller holds the store lock.
     func storeLayer(from path: String, parentChainID: String?, consuming: Bool = false) throws -> LayerRecord {
-        let blobs = directory + "/blobs/sha256"
-        try makeDirectories(blobs)
-        try makeDirectories(directory + "/snapshots")
-        try makeDirectories(directory + "/l")
-        let staging = directory + "/staging-\(UUID().uuidString)"
-        try makeDirectories(staging + "/fs")
-        defer { try? FileManager.default.removeItem(atPath: staging) }
+        try installLayer(try prepareLayer(from: path, parentChainID: parentChainID, consuming: consuming))
+    }
 
+    /// The heavy half of storing a layer, which needs no lock: unpacked into a staging
+    /// directory of its own, the blob read once — its digests and (unless `consuming`) its
+    /// copy made while it unpacks. Layers of one pull are prepared side by side.
+    func prepareLayer(from path: String, parentChainID: String?, consuming: Bool,
+                      progress: (@Sendable (Int64) -> Void)? = nil) throws -> PreparedLayer {
+        let layer = PreparedLayer(staging: directory + "/staging-\(UUID().uuidString)", source: path, consuming: consuming)
+        try makeDirectories(layer.staging + "/fs")
         let input = open(path, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw EngineError(.notFound, "cannot open \(path)", cause: SystemCallError("open", path)) }
         defer { close(input) }
-        let blobTemporary = staging + "/blob"
         var copy: Int32?
         if consuming {
             // Its mode came from an archive or a download: a blob is plain data. Its
@@ -101,45 +101,52 @@ public struct ImageStore: Sendable {
             fchmod(input, 0o644)
             _ = sync_file_range(input, 0, 0, UInt32(SYNC_FILE_RANGE_WRITE))
         } else {
-            let output = open(blobTemporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard output >= 0 else { throw SystemCallError("open", blobTemporary) }
+            let output = open(layer.blobCopy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard output >= 0 else { throw SystemCallError("open", layer.blobCopy) }
             copy = output
         }
         defer { if let copy { close(copy) } }
-        let summary = try unpack(input, path: path, copy: copy, into: staging + "/fs")
+        layer.summary = try unpack(input, path: path, copy: copy, into: layer.staging + "/fs", progress: progress)
         fsync(copy ?? input)
-        let (digest, diffID, size) = (summary.digest, summary.diffID, summary.size)
-        let chainID = Self.chainID(parent: parentChainID, diffID: diffID)
+        layer.chainID = Self.chainID(parent: parentChainID, diffID: layer.summary.diffID)
+        return layer
+    }
 
-        let snapshot = snapshotDirectory(chainID)
+    /// The light half, under the store lock: the snapshot and the blob move into place.
+    func installLayer(_ layer: PreparedLayer) throws -> LayerRecord {
+        try makeDirectories(directory + "/blobs/sha256")
+        try makeDirectories(directory + "/snapshots")
+        try makeDirectories(directory + "/l")
+        let snapshot = snapshotDirectory(layer.chainID)
         if !FileManager.default.fileExists(atPath: snapshot) {
-            try makeDirectories(staging + "/snapshot")
-            try FileManager.default.moveItem(atPath: staging + "/fs", toPath: staging + "/snapshot/fs")
-            if rename(staging + "/snapshot", snapshot) != 0 { throw SystemCallError("rename", snapshot) }
-            let link = shortLink(chainID)
+            try makeDirectories(layer.staging + "/snapshot")
+            try FileManager.default.moveItem(atPath: layer.staging + "/fs", toPath: layer.staging + "/snapshot/fs")
+            if rename(layer.staging + "/snapshot", snapshot) != 0 { throw SystemCallError("rename", snapshot) }
+            let link = shortLink(layer.chainID)
             unlink(link)
-            symlink("../snapshots/\(chainID.dropFirst(7))/fs", link)
+            symlink("../snapshots/\(layer.chainID.dropFirst(7))/fs", link)
         }
-        let blob = blobPath(digest)
+        let blob = blobPath(layer.summary.digest)
         if !FileManager.default.fileExists(atPath: blob) {
             // A staged file is linked, not moved: an archive may name the same layer twice.
-            if consuming, link(path, blob) != 0 { try FileManager.default.copyItem(atPath: path, toPath: blob) }
-            if !consuming, rename(blobTemporary, blob) != 0 { throw SystemCallError("rename", blob) }
+            if layer.consuming, link(layer.source, blob) != 0 { try FileManager.default.copyItem(atPath: layer.source, toPath: blob) }
+            if !layer.consuming, rename(layer.blobCopy, blob) != 0 { throw SystemCallError("rename", blob) }
         }
-        let mediaType = switch summary.compression {
+        let mediaType = switch layer.summary.compression {
         case .gzip: "application/vnd.oci.image.layer.v1.tar+gzip"
         case .zstd: "application/vnd.oci.image.layer.v1.tar+zstd"
         case .none: "application/vnd.oci.image.layer.v1.tar"
         }
-        return LayerRecord(digest: digest, mediaType: mediaType,
-                           size: size, diffID: diffID, chainID: chainID)
+        return LayerRecord(digest: layer.summary.digest, mediaType: mediaType,
+                           size: layer.summary.size, diffID: layer.summary.diffID, chainID: layer.chainID)
     }
 
     /// Unpacks the layer at `fd` into `directory` (decompressing on another core); returns
     /// its digests once every byte was read. The stream's reading thread has stopped when it
     /// returns, so `fd` and `copy` may be closed.
-    private func unpack(_ fd: Int32, path: String, copy: Int32?, into directory: String) throws -> LayerStream.Summary {
-        let stream = try LayerStream(fd: fd, path: path, copy: copy)
+    private func unpack(_ fd: Int32, path: String, copy: Int32?, into directory: String,
+                        progress: (@Sendable (Int64) -> Void)?) throws -> LayerStream.Summary {
+        let stream = try LayerStream(fd: fd, path: path, copy: copy, progress: progress)
         try LayerExtractor.extract(TarReader(source: stream, name: path), into: directory, archiveName: path)
         return try stream.finish()
     }
@@ -248,3 +255,21 @@ enum ImageReferenceFormatting {
     }
 }
 
+/// A layer unpacked into its own staging directory, not yet in the store; the directory
+/// goes with it (installed or not).
+final class PreparedLayer: @unchecked Sendable {
+    let staging: String
+    let source: String
+    let consuming: Bool
+    var summary = LayerStream.Summary(digest: "", diffID: "", size: 0, compression: .none)
+    var chainID = ""
+    var blobCopy: String { staging + "/blob" }
+
+    init(staging: String, source: String, consuming: Bool) {
+        self.staging = staging
+        self.source = source
+        self.consuming = consuming
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: staging) }
+}

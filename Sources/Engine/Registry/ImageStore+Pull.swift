@@ -2,10 +2,21 @@ import Foundation
 import Glibc
 import SystemSupport
 
-/// A line of pull/push progress: the layer (short digest) or image, and what happened.
+/// A line of pull/push progress: the layer (short digest) or image, and what happened —
+/// with the bytes done of a total while a layer is being worked on (a terminal draws a bar;
+/// plain output skips these in-between events).
 public struct TransferEvent: Sendable, Equatable {
     public var item: String
     public var status: String
+    public var done: Int64?
+    public var total: Int64?
+
+    public init(item: String, status: String, done: Int64? = nil, total: Int64? = nil) {
+        self.item = item
+        self.status = status
+        self.done = done
+        self.total = total
+    }
 }
 
 extension ImageStore {
@@ -46,30 +57,47 @@ extension ImageStore {
         }
         let chain = Self.chainIDs(diffIDs)
 
-        // Download what is missing, at most three at a time.
+        // Download what is missing, at most three at a time; each layer is unpacked as soon
+        // as it is in (a layer's chain ID needs only the diff IDs below it, all known), while
+        // the others download.
         let missing = layerDescriptors.indices.filter { !(hasBlob(layerDescriptors[$0].digest) && hasSnapshot(chain[$0])) }
         for index in layerDescriptors.indices where !missing.contains(index) {
             progress(TransferEvent(item: Self.short(layerDescriptors[index].digest), status: "Already exists"))
         }
         let staging = try stagingDirectory()
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        var downloaded: [Int: String] = [:]
+        var prepared: [Int: PreparedLayer] = [:]
+        let store = self
         do {
-            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            try await withThrowingTaskGroup(of: (Int, PreparedLayer).self) { group in
                 var pending = missing[...]
                 func start() {
                     guard let index = pending.popFirst() else { return }
                     let descriptor = layerDescriptors[index]
+                    let item = Self.short(descriptor.digest)
                     group.addTask {
-                        progress(TransferEvent(item: Self.short(descriptor.digest), status: "Downloading \(Self.size(descriptor.size))"))
+                        progress(TransferEvent(item: item, status: "Downloading \(Self.size(descriptor.size))"))
                         let path = try await client.download(descriptor.digest, into: staging)
-                        progress(TransferEvent(item: Self.short(descriptor.digest), status: "Download complete"))
-                        return (index, path)
+                        progress(TransferEvent(item: item, status: "Extracting \(Self.size(descriptor.size))"))
+                        let extracted = { @Sendable (done: Int64) in
+                            progress(TransferEvent(item: item, status: "Extracting", done: done, total: descriptor.size))
+                        }
+                        let layer = try await BlockingCall.run { () throws(EngineError) -> PreparedLayer in
+                            do {
+                                return try store.prepareLayer(from: path, parentChainID: index == 0 ? nil : chain[index - 1], consuming: true,
+                                                              progress: extracted)
+                            } catch let error as EngineError { throw error } catch {
+                                throw EngineError(.system, "cannot unpack layer \(descriptor.digest)", cause: error)
+                            }
+                        }
+                        try Self.verify(layer, digest: descriptor.digest, diffID: diffIDs[index])
+                        progress(TransferEvent(item: item, status: "Pull complete"))
+                        return (index, layer)
                     }
                 }
                 for _ in 0..<3 { start() }
-                while let (index, path) = try await group.next() {
-                    downloaded[index] = path
+                while let (index, layer) = try await group.next() {
+                    prepared[index] = layer
                     start()
                 }
             }
@@ -80,15 +108,21 @@ extension ImageStore {
         }
 
         var layers: [LayerRecord] = []
-        for (index, descriptor) in layerDescriptors.enumerated() {
-            if let path = downloaded[index] {
-                layers.append(try storeVerifiedLayer(path, digest: descriptor.digest, diffID: diffIDs[index],
-                                                     parentChainID: index == 0 ? nil : chain[index - 1], mediaType: descriptor.mediaType))
-                progress(TransferEvent(item: Self.short(descriptor.digest), status: "Pull complete"))
-            } else {
-                layers.append(LayerRecord(digest: descriptor.digest, mediaType: descriptor.mediaType, size: descriptor.size,
-                                          diffID: diffIDs[index], chainID: chain[index]))
+        do {
+            try locked { () throws in
+                for (index, descriptor) in layerDescriptors.enumerated() {
+                    if let layer = prepared[index] {
+                        var record = try installLayer(layer)
+                        record.mediaType = descriptor.mediaType
+                        layers.append(record)
+                    } else {
+                        layers.append(LayerRecord(digest: descriptor.digest, mediaType: descriptor.mediaType, size: descriptor.size,
+                                                  diffID: diffIDs[index], chainID: chain[index]))
+                    }
+                }
             }
+        } catch let error as EngineError { throw error } catch {
+            throw EngineError(.system, "cannot store the layers of \(reference.familiar)", cause: error)
         }
         let image = try writeImage(rawConfig: Array(configBytes), rawManifest: manifestBytes, layers: layers, names: [reference.description])
         progress(TransferEvent(item: reference.familiar, status: "Pulled (digest: \(SHA256Hasher.digest(manifestBytes)))"))

@@ -30,24 +30,14 @@ extension ImageStore {
         return result
     }
 
-    /// Stores a downloaded layer blob on top of `parentChainID`, refusing it unless it is
-    /// exactly the blob (`digest`) and the content (`diffID`) the image names.
-    func storeVerifiedLayer(_ path: String, digest: String, diffID: String, parentChainID: String?,
-                            mediaType: String) throws(EngineError) -> LayerRecord {
-        do {
-            var layer = try locked { () throws -> LayerRecord in try storeLayer(from: path, parentChainID: parentChainID, consuming: true) }
-            guard layer.digest == digest, layer.diffID == diffID else {
-                try? locked { try garbageCollect() }
-                throw EngineError(.corrupt, layer.digest != digest
-                    ? "layer \(digest) arrived with the digest \(layer.digest); it was refused and nothing of it kept"
-                    : "layer \(digest) unpacks to \(layer.diffID), not the \(diffID) its image names; it was refused")
-            }
-            layer.mediaType = mediaType
-            return layer
-        } catch let error as EngineError {
-            throw error
-        } catch {
-            throw EngineError(.system, "cannot store layer \(digest)", cause: error)
+    /// Refuses a downloaded layer unless it is exactly the blob (`digest`) and the content
+    /// (`diffID`) the image names; nothing of a refused one reaches the store.
+    static func verify(_ layer: PreparedLayer, digest: String, diffID: String) throws(EngineError) {
+        guard layer.summary.digest == digest else {
+            throw EngineError(.corrupt, "layer \(digest) arrived with the digest \(layer.summary.digest); it was refused and nothing of it kept")
+        }
+        guard layer.summary.diffID == diffID else {
+            throw EngineError(.corrupt, "layer \(digest) unpacks to \(layer.summary.diffID), not the \(diffID) its image names; it was refused")
         }
     }
 

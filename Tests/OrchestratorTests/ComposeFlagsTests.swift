@@ -195,4 +195,64 @@ import Testing
             #expect(fetched.output == "served by the host\n", "\(fetched.output)")
         }
     }
+
+    /// Attached `up`, interrupted: the first Ctrl-C stops the stack gracefully, the second
+    /// kills what does not stop; the exit code is docker compose's 130.
+    @Test(.timeLimit(.minutes(2))) func ctrlCStopsGracefullyAndASecondKills() throws {
+        try withStack("""
+            services:
+              polite: {image: busybox, init: true, command: sh -c 'echo polite-up; sleep 300'}
+              stubborn: {image: busybox, stop_grace_period: 90s, command: sh -c 'trap "" TERM INT; echo stubborn-up; while true; do sleep 1; done'}
+            """) { stack, run in
+            let up = Process()
+            up.executableURL = URL(fileURLWithPath: ExampleStackTests.binary)
+            up.arguments = ["up", "--no-color"]
+            up.currentDirectoryURL = URL(fileURLWithPath: stack.project)
+            up.environment = ProcessInfo.processInfo.environment.merging(stack.environment) { $1 }
+            let output = Pipe()
+            up.standardOutput = output
+            up.standardError = output
+            let collected = CollectedOutput(output.fileHandleForReading)
+            try up.run()
+            defer { if up.isRunning { kill(up.processIdentifier, SIGKILL) } }
+            #expect(collected.waitFor("stubborn-up") && collected.waitFor("polite-up"), "\(collected.text)")
+
+            let started = Date()
+            kill(up.processIdentifier, SIGINT)
+            #expect(collected.waitFor("Gracefully stopping"), "\(collected.text)")
+            usleep(1_500_000)
+            #expect(up.isRunning, "the stubborn container is still being stopped (90 s grace)")
+            kill(up.processIdentifier, SIGINT)
+            up.waitUntilExit()
+            #expect(Date().timeIntervalSince(started) < 30, "the second Ctrl-C killed it")
+            #expect(up.terminationStatus == 130, "\(collected.text)")
+            #expect(try run(["ps", "-q"]).output.isEmpty, "nothing left running")
+            #expect(try run(["ps", "-a", "-q"]).output.split(separator: "\n").count == 2, "stopped, not removed")
+        }
+    }
+}
+
+/// The output of a process, read as it comes, for tests that wait for a line.
+final class CollectedOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected = ""
+
+    init(_ handle: FileHandle) {
+        handle.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.withLock { self.collected += String(decoding: data, as: UTF8.self) }
+        }
+    }
+
+    var text: String { lock.withLock { collected } }
+
+    /// Waits up to 30 s for `needle` to appear.
+    func waitFor(_ needle: String) -> Bool {
+        for _ in 0..<300 {
+            if text.contains(needle) { return true }
+            usleep(100_000)
+        }
+        return false
+    }
 }

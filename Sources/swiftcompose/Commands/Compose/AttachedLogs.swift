@@ -63,7 +63,8 @@ struct AttachedLogs {
             }
             return 0
         }
-        let interrupts = stopOnInterrupt ? installInterruptHandler() : nil
+        let presses = Counter()
+        let interrupts = stopOnInterrupt ? installInterruptHandler(counting: presses) : nil
         await withTaskGroup(of: Void.self) { group in
             for (index, container) in containers.enumerated() {
                 group.addTask {
@@ -82,6 +83,8 @@ struct AttachedLogs {
             }
         }
         interrupts?.cancel()
+        // Stopped by Ctrl-C: docker compose's exit code for an interrupted `up`.
+        if presses.current > 0 { return 130 }
         if let exitCodeFrom {
             guard let target = all.first(where: { $0.labels[ComposeLabel.service] == exitCodeFrom }) else {
                 throw CommandFailure("no container of service \(exitCodeFrom) to take the exit code from")
@@ -111,10 +114,9 @@ struct AttachedLogs {
     }
 
     /// SIGINT once: stop the project's containers (their log streams then end); twice: kill them.
-    private func installInterruptHandler() -> DispatchSourceSignal {
+    private func installInterruptHandler(counting count: Counter) -> DispatchSourceSignal {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        let count = Counter()
         let orchestrator = orchestrator, project = project, services = services
         source.setEventHandler {
             let presses = count.increment()
@@ -166,6 +168,12 @@ final class Counter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         value += 1
+        return value
+    }
+
+    var current: Int {
+        lock.lock()
+        defer { lock.unlock() }
         return value
     }
 }

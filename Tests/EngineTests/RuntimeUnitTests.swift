@@ -1,3 +1,4 @@
+import Foundation
 import Monitor
 import SystemSupport
 import Testing
@@ -134,6 +135,22 @@ struct RuntimeUnitTests {
         let manager = CgroupManager(hierarchy: unified, id: "abc")
         #expect(manager.directories == ["/sys/fs/cgroup/swiftcompose/abc"])
         #expect(manager.oomCounter == "/sys/fs/cgroup/swiftcompose/abc/memory.events")
+    }
+
+    @Test func seccompProgramsAreCachedPerProfileAndCapabilities() throws {
+        // FNV-1a 64 reference values.
+        #expect(SeccompProfile.cacheKey("") == "cbf29ce484222325")
+        #expect(SeccompProfile.cacheKey("a") == "af63dc4c8601ec8c")
+        #expect(SeccompProfile.cacheKey("foobar") == "85944171f73967e8")
+        let directory = "/tmp/scseccomp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let state = StateRoot(root: directory, run: directory + "/run")
+        let defaults = try Capabilities.effective(privileged: false, add: [], drop: [], bounding: ~0)
+        let first = try SeccompProfile.cachedDefault(capabilities: defaults, state: state)
+        #expect(try SeccompProfile.cachedDefault(capabilities: defaults, state: state) == first)
+        let withAdmin = try SeccompProfile.cachedDefault(capabilities: defaults | 1 << 21, state: state)
+        #expect(withAdmin != first)
+        #expect(FileManager.default.fileExists(atPath: first) && FileManager.default.fileExists(atPath: withAdmin))
     }
 
     @Test func kernelReleasesCompareByMajorAndMinor() {

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-5}
 netd=.build/release/swiftcompose-netd
 cli=${SWIFTCOMPOSE_CLI:-.build/debug/swiftcompose}
-[[ -x $netd ]] || { echo "building $netd" >&2; swift build -c release --product swiftcompose-netd >/dev/null; }
+[[ -x $netd ]] || { echo "building $netd" >&2; scripts/build-release --product swiftcompose-netd >/dev/null; }
 [[ -x $cli ]] || { echo "building $cli" >&2; swift build --product swiftcompose >/dev/null; }
 [[ $(id -u) == 0 ]] || { echo "bench/network: needs root" >&2; exit 1; }
 

@@ -196,6 +196,32 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(2))) func scaleExportAndCommitAServiceContainer() throws {
+        try withStack("""
+            services:
+              web: {image: busybox, init: true, command: sh -c 'echo marked > /marker; sleep 300'}
+            """) { stack, run in
+            #expect(try run(["up", "-d"]).status == 0)
+            let up = try run(["scale", "web=3"])
+            #expect(up.status == 0, "\(up.output)")
+            #expect(try run(["ps", "-q"]).output.split(separator: "\n").count == 3)
+            #expect(try run(["scale", "web=1"]).status == 0)
+            #expect(try run(["ps", "--format", "json"]).output.contains("\"Name\":\"\(stack.name)-web-1\""), "the lowest number stays")
+            #expect(try run(["ps", "-q"]).output.split(separator: "\n").count == 1)
+
+            let archive = stack.state + "/web.tar"
+            #expect(try run(["export", "-o", archive, "web"]).status == 0)
+            let listing = try cli.run(["/bin/tar", "-tf", archive], in: stack.project, environment: [:]).output
+            #expect(listing.contains("marker") && listing.contains("bin/busybox"), "\(listing.prefix(300))")
+
+            let committed = try run(["commit", "web", "\(stack.name)-snapshot:1"])
+            #expect(committed.status == 0 && committed.output.hasPrefix("sha256:"), "\(committed.output)")
+            let check = try run(["container", "run", "--rm", "\(stack.name)-snapshot:1", "cat", "/marker"])
+            #expect(check.output == "marked\n", "\(check.output)")
+            #expect(try run(["scale", "web"]).status != 0, "SERVICE=NUM is required")
+        }
+    }
+
     /// Attached `up`, interrupted: the first Ctrl-C stops the stack gracefully, the second
     /// kills what does not stop; the exit code is docker compose's 130.
     @Test(.timeLimit(.minutes(2))) func ctrlCStopsGracefullyAndASecondKills() throws {

@@ -181,6 +181,11 @@ struct RuntimeAutoRemoveTests {
             #expect(!FileManager.default.fileExists(atPath: layer))
             #expect(!FileManager.default.fileExists(atPath: ContainerPaths(state: bed.state, id: result.id).directory))
             #expect(CgroupManager(hierarchy: CgroupHierarchy.detect(), id: result.id).directories.allSatisfy { access($0, F_OK) != 0 })
+            // What was renamed out of sight is deleted right after.
+            let aside = [ContainerPaths.containersDirectory(bed.state), (layer as NSString).deletingLastPathComponent]
+            #expect(await eventually {
+                aside.allSatisfy { ((try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? []).allSatisfy { !$0.hasPrefix(".removing-") } }
+            })
         }
     }
 

@@ -304,9 +304,11 @@ extension NetworkPortProxyTests {
         defer { proxy.stop() }
         var page = ""
         for _ in 0..<50 {
-            page = try runCommand(["busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(proxy.bindings[0].hostPort)/"]).output
-            if !page.isEmpty { break }
-            usleep(50_000)    // httpd may still be starting
+            // httpd may still be starting: until then the proxied connection is reset.
+            let fetched = try runCommand(["busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(proxy.bindings[0].hostPort)/"])
+            page = fetched.output
+            if fetched.status == 0 { break }
+            usleep(50_000)
         }
         #expect(page == "hello from the container\n")
         #expect(udpRoundTrip(port: proxy.bindings[1].hostPort, payload: Array("dns?".utf8)) == Array("dns?".utf8))

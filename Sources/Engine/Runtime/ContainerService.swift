@@ -228,13 +228,15 @@ public struct ExitStatus: Error, Sendable, CustomStringConvertible {
 }
 
 enum MonitorLiveness {
-    /// True when `pid` is a live swiftcompose-monitor (not a recycled pid).
+    /// True when `pid` is a live swiftcompose-monitor (not a recycled pid, not a zombie):
+    /// one read of /proc/<pid>/stat, whose command name is the executable's first 15 bytes.
+    /// `ps` and `up` ask this for every container.
     static func isAlive(_ pid: Int32) -> Bool {
-        guard pid > 0, Glibc.kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let bytes = (try? AtomicFile.read("/proc/\(pid)/cmdline")) ?? nil else { return false }
-        let status = ((try? AtomicFile.read("/proc/\(pid)/stat")) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        if let close = status.lastIndex(of: ")"), status[status.index(close, offsetBy: 2)...].hasPrefix("Z") { return false }
-        return String(decoding: bytes, as: UTF8.self).contains("swiftcompose-monitor")
+        guard pid > 0, let bytes = (try? AtomicFile.read("/proc/\(pid)/stat")) ?? nil else { return false }
+        let status = String(decoding: bytes, as: UTF8.self)
+        guard let open = status.firstIndex(of: "("), let close = status.lastIndex(of: ")"),
+              let state = status[close...].dropFirst(2).first else { return false }
+        return status[status.index(after: open)..<close] == "swiftcompose-monitor".prefix(15) && state != "Z"
     }
 
     /// Returns when the monitor `pid` has exited, or after `milliseconds`: woken by the

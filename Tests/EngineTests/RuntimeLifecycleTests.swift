@@ -151,6 +151,19 @@ func spawnProcess(_ arguments: [String], environment: [String], errors: String =
 
 @Suite("RuntimeAutoRemove", .serialized)
 struct RuntimeAutoRemoveTests {
+    @Test func pruneDeletesWhatAKilledMonitorLeftAside() async throws {
+        try await withRuntimeBed { bed in
+            let leftovers = [ContainerPaths.containersDirectory(bed.state) + "/.removing-" + String(repeating: "a", count: 64),
+                             ImageStore(state: bed.state).directory + "/rw/.removing-" + String(repeating: "b", count: 64)]
+            for path in leftovers {
+                try FileManager.default.createDirectory(atPath: path + "/fs/etc", withIntermediateDirectories: true)
+                try "x".write(toFile: path + "/fs/etc/file", atomically: true, encoding: .utf8)
+            }
+            _ = try await bed.service.prune()
+            for path in leftovers { #expect(!FileManager.default.fileExists(atPath: path), "\(path) was left") }
+        }
+    }
+
     @Test func detachedAutoRemoveLeavesNothing() async throws {
         try await withRuntimeBed { bed in
             let image = try bed.busybox()

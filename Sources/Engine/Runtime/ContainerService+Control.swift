@@ -1,3 +1,5 @@
+import CRuntime
+import FoundationEssentials
 import Glibc
 import Monitor
 import SystemSupport
@@ -91,7 +93,19 @@ extension ContainerService {
             try await remove(item.id)
             removed.append(item.id)
         }
+        removeLeftoversOfKilledMonitors()
         return removed
+    }
+
+    /// A monitor removing a --rm container renames its directory and writable layer to
+    /// `.removing-*` before deleting them; one killed in between leaves them there.
+    /// (Deleting one another monitor is still at is harmless: both just delete.)
+    func removeLeftoversOfKilledMonitors() {
+        for parent in [ContainerPaths.containersDirectory(state), ImageStore(state: state).directory + "/rw"] {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(".removing-") {
+                _ = cr_remove_tree(parent + "/" + name)
+            }
+        }
     }
 }
 

@@ -12,6 +12,10 @@ struct LayerExtractor {
     let root: Int32
     let archiveName: String
     private var directories: [(path: [String], entry: TarEntry)] = []
+    /// The directory of the last entry, kept open: entries come grouped by directory, and
+    /// walking the path again per entry was most of the extraction's system calls. It stays
+    /// valid — an entry only ever replaces children of its own directory.
+    private var lastParent: (path: ArraySlice<String>, fd: Int32)?
 
     init(root: Int32, archiveName: String) {
         self.root = root
@@ -23,10 +27,26 @@ struct LayerExtractor {
         guard root >= 0 else { throw EngineError(.system, "cannot open \(directory)", cause: SystemCallError("open", directory)) }
         defer { close(root) }
         var extractor = LayerExtractor(root: root, archiveName: archiveName)
+        defer { extractor.forgetParent() }
         while let entry = try reader.next() {
             try extractor.apply(entry, reader)
         }
         try extractor.finishDirectories()
+    }
+
+    private mutating func forgetParent() {
+        if let lastParent { close(lastParent.fd) }
+        lastParent = nil
+    }
+
+    /// The directory holding the last component, borrowed (the extractor closes it).
+    private mutating func parent(_ parts: [String], entry: String) throws -> Int32 {
+        let path = parts.dropLast()
+        if let lastParent, lastParent.path == path { return lastParent.fd }
+        forgetParent()
+        let fd = try openParent(parts, entry: entry)
+        lastParent = (path, fd)
+        return fd
     }
 
     private func refuse(_ entry: String, _ why: String) -> EngineError {
@@ -101,8 +121,7 @@ struct LayerExtractor {
     mutating func apply(_ entry: TarEntry, _ reader: TarReader) throws {
         let parts = try components(entry.path, entry: entry.path)
         guard let name = parts.last else { return } // the root itself: "./"
-        let parent = try openParent(parts, entry: entry.path)
-        defer { close(parent) }
+        let parent = try parent(parts, entry: entry.path)
         if name == ".wh..wh..opq" {
             let value = Array("y".utf8)
             guard fsetxattr(parent, "trusted.overlay.opaque", value, value.count, 0) == 0 else {
@@ -121,14 +140,21 @@ struct LayerExtractor {
         }
         switch entry.kind {
         case .directory:
-            removeExisting(parent, name, keepDirectory: true)
-            if mkdirat(parent, name, 0o700) != 0 && errno != EEXIST {
-                throw EngineError(.system, "\(archiveName): \(entry.path)", cause: SystemCallError("mkdirat", entry.path))
+            // Made first, replaced only when something is there (a lower layer's entry).
+            if mkdirat(parent, name, 0o700) != 0 {
+                removeExisting(parent, name, keepDirectory: true)
+                if mkdirat(parent, name, 0o700) != 0 && errno != EEXIST {
+                    throw EngineError(.system, "\(archiveName): \(entry.path)", cause: SystemCallError("mkdirat", entry.path))
+                }
             }
             directories.append((parts, entry))
         case .file:
-            removeExisting(parent, name, keepDirectory: false)
-            let fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+            var fd = openat(parent, name, flags, 0o600)
+            if fd < 0 && errno == EEXIST {
+                removeExisting(parent, name, keepDirectory: false)
+                fd = openat(parent, name, flags, 0o600)
+            }
             guard fd >= 0 else { throw EngineError(.system, "\(archiveName): \(entry.path)", cause: SystemCallError("openat", entry.path)) }
             defer { close(fd) }
             var buffer = [UInt8](repeating: 0, count: 1 << 18)
@@ -191,10 +217,9 @@ struct LayerExtractor {
     }
 
     /// Directory ownership, modes and times last, so that writing their children did not change them.
-    func finishDirectories() throws {
+    mutating func finishDirectories() throws {
         for (parts, entry) in directories.reversed() {
-            let parent = try openParent(parts, entry: entry.path)
-            defer { close(parent) }
+            let parent = try parent(parts, entry: entry.path)
             let fd = openat(parent, parts.last!, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { continue }
             fchown(fd, entry.uid, entry.gid)

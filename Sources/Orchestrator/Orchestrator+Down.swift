@@ -52,6 +52,11 @@ extension Orchestrator {
                     cleanUpNetworking(containerID)
                 }
             }
+            // Killed between pinning a namespace and recording the container (or after
+            // removing the container): a sandbox named like this project's containers.
+            for sandbox in networks.sandboxes() where sandbox.hasPrefix(projectName + "-") && !remaining.contains(sandbox) {
+                cleanUpNetworking(sandbox)
+            }
             for record in networkRecords where record.labels[ComposeLabel.project] == projectName {
                 progress.event(.network(record.name), .working("Removing"))
                 do { try networks.remove(record.id) } catch {

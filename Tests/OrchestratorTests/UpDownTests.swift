@@ -48,6 +48,21 @@ func withStack(_ body: (StackBed) async throws -> Void) async throws {
 }
 
 @Suite(.serialized) struct UpDownTests {
+    @Test(.timeLimit(.minutes(1))) func downRemovesASandboxAKilledCommandLeftPinned() async throws {
+        try await withStack { bed in
+            let project = try bed.project("services:\n  app: {image: busybox, init: true, command: sleep 300}\n")
+            try await bed.orchestrator.up(project, UpOptions())
+            // An up killed after pinning a replica's namespace, before its container existed.
+            let ghost = try bed.orchestrator.networks.createSandbox(containerID: "\(bed.name)-app-2")
+            var options = DownOptions()
+            options.timeout = 0
+            try await bed.orchestrator.down(projectName: bed.name, project: project, options)
+            let mounts = String(decoding: try AtomicFile.read("/proc/self/mountinfo") ?? [], as: UTF8.self)
+            #expect(!mounts.contains(ghost), "the namespace is still pinned at \(ghost)")
+            #expect(bed.orchestrator.networks.sandboxes().isEmpty)
+        }
+    }
+
     @Test(.timeLimit(.minutes(2))) func upStartsInOrderWithGatesAndDownRemovesAll() async throws {
         try await withStack { bed in
             let project = try bed.project("""

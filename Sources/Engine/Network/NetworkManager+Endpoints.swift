@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Glibc
 import NetworkServices
 import SystemSupport
@@ -32,6 +33,11 @@ extension NetworkManager {
 
     public func sandboxPath(containerID: String) -> String {
         state.runPath("netns", containerID)
+    }
+
+    /// The containers that have a network namespace pinned (their sandbox names).
+    public func sandboxes() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: state.runPath("netns"))) ?? []).sorted()
     }
 
     /// Attaches the namespace at `sandbox` to a network: a veth pair whose inner end

@@ -57,7 +57,7 @@ struct Swiftcompose: AsyncParsableCommand {
         let arguments = GlobalArgumentOrder.reorder(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
-            if arguments.contains("--dry-run"), !(command is DryRunSafe) {
+            if GlobalArgumentOrder.requestsDryRun(arguments), !(command is DryRunSafe) {
                 throw CommandFailure("--dry-run is supported by up, down and the commands that only read; run this one without it")
             }
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -157,6 +157,8 @@ import Testing
             #expect(undeclared.status != 0 && undeclared.output.contains("not declared"), "\(undeclared.output)")
             let ownFlags = try run(["run", "--rm", "-T", "web", "echo", "-f", "-p", "x"])
             #expect(ownFlags.output == "-f -p x\n", "the one-off's own -f and -p are left alone: \(ownFlags.output)")
+            let ownDryRun = try run(["run", "--rm", "-T", "web", "echo", "--dry-run"])
+            #expect(ownDryRun.status == 0 && ownDryRun.output == "--dry-run\n", "the one-off's own --dry-run is its own: \(ownDryRun.output)")
 
             #expect(try run(["up", "-d"]).status == 0)
             #expect(try run(["image", "inspect", "\(stack.name)-app"]).status == 0)

@@ -67,20 +67,31 @@ enum GlobalArgumentOrder {
     static func reorder(_ arguments: [String]) -> [String] {
         var moved = moveGlobals(arguments)
         guard let command = moved.first else { return moved }
-        var end = moved.count
-        if let valued = optionsWithValueBeforeService[command] {
-            end = 1
-            while end < moved.count, moved[end].hasPrefix("-") {
-                // After `run`, -p is --publish: the global -p goes before the command, where
-                // moveGlobals spelled it --project-name.
-                if command == "run" && moved[end] == "-p" { moved[end] = "--publish" }
-                end += (valued.contains(moved[end]) || optionsWithValue.contains(moved[end])) ? 2 : 1
-            }
-            end = min(end, moved.count)
-        }
+        let end = optionsEnd(moved)
+        // After `run`, -p is --publish: the global -p goes before the command, where
+        // moveGlobals spelled it --project-name.
+        if command == "run" { for index in 1..<end where moved[index] == "-p" { moved[index] = "--publish" } }
         guard commandsReadingShortFAsFile.contains(command) else { return moved }
         for index in 1..<end where moved[index] == "-f" { moved[index] = "--file" }
         return moved
+    }
+
+    /// Whether `--dry-run` was asked of swiftcompose (reordered arguments), not of the
+    /// command line a `run` or `exec` passes on (`run web echo --dry-run`).
+    static func requestsDryRun(_ reordered: [String]) -> Bool {
+        reordered[..<optionsEnd(reordered)].contains("--dry-run")
+    }
+
+    /// Where the command's own options end in reordered arguments: before the service of
+    /// `run` and `exec`, whose own command line follows; at the end for other commands.
+    private static func optionsEnd(_ moved: [String]) -> Int {
+        guard let command = moved.first, let valued = optionsWithValueBeforeService[command] else { return moved.count }
+        var end = 1
+        while end < moved.count, moved[end].hasPrefix("-") {
+            let name = moved[end]
+            end += (valued.contains(name) || optionsWithValue.contains(name) || (command == "run" && name == "-p")) ? 2 : 1
+        }
+        return min(end, moved.count)
     }
 
     private static func moveGlobals(_ arguments: [String]) -> [String] {
@@ -131,9 +142,9 @@ extension GlobalOptions {
         FileHandle.standardError.write(Data((steps.isEmpty ? "DRY-RUN MODE -  nothing to do\n" : text).utf8))
     }
 
-    /// Whether to colour standard output: on a terminal (or `--ansi always`), never with
+    /// Whether to colour what goes to `fd`: on a terminal (or `--ansi always`), never with
     /// `--no-color` or `--ansi never`.
-    func colourOutput(noColor: Bool) -> Bool {
-        !noColor && ansi != "never" && (ansi == "always" || isatty(1) != 0)
+    func colours(_ fd: Int32 = 1, noColor: Bool = false) -> Bool {
+        !noColor && ansi != "never" && (ansi == "always" || isatty(fd) != 0)
     }
 }

@@ -24,6 +24,12 @@ extension Orchestrator {
         service.image ?? "\(project.name)-\(service.name)"
     }
 
+    /// Whether a service with `build:` is built: always, unless `onlyMissing` (what `up`
+    /// does) and its image is already there — `pull_policy: build` builds it regardless.
+    static func buildIsDue(_ service: Service, onlyMissing: Bool, present: () -> Bool) -> Bool {
+        !onlyMissing || service.pullPolicy == "build" || !present()
+    }
+
     /// Builds the images of the project's services that have `build:`, one after another
     /// (a build already uses every core), in dependency order.
     public func build(_ project: Project, _ options: BuildOptions, progress: ProgressReporter = .silent) async throws(OrchestratorError) {
@@ -37,7 +43,7 @@ extension Orchestrator {
         for name in order where wanted.contains(name) {
             guard let service = project.service(named: name), let build = service.build else { continue }
             let image = Self.imageName(service, project: project)
-            if options.onlyMissing, service.pullPolicy != "build", (try? images.resolve(image)) != nil { continue }
+            if !Self.buildIsDue(service, onlyMissing: options.onlyMissing, present: { (try? images.resolve(image)) != nil }) { continue }
             var request = BuildRequest(context: build.context)
             request.dockerfile = build.dockerfile
             request.dockerfileInline = build.dockerfileInline

@@ -16,14 +16,15 @@ extension Orchestrator {
     public func planUp(_ project: Project, _ options: UpOptions) async throws(OrchestratorError) -> [PlannedStep] {
         let (order, selected) = try selection(project, options)
         var steps: [PlannedStep] = []
+        let imageIDs = resolvedImages(project, services: selected)
         for service in project.services where selected.contains(service.name) {
             let image = Self.imageName(service, project: project)
-            let present = (try? images.resolve(image)) != nil
-            if service.build != nil {
-                if options.build == .always || (!present && options.build == .missing) { steps.append(PlannedStep(resource: .image(image), action: "Build")) }
-            } else if service.image != nil {
-                let policy = options.pull ?? service.pullPolicy ?? "missing"
-                if policy == "always" || (!present && policy == "missing") { steps.append(PlannedStep(resource: .image(image), action: "Pull")) }
+            let present = { imageIDs[image] != nil }
+            if service.build != nil, options.build != .never,
+               Self.buildIsDue(service, onlyMissing: options.build == .missing, present: present) {
+                steps.append(PlannedStep(resource: .image(image), action: "Build"))
+            } else if service.image != nil, Self.pullIsDue(service, policy: options.pull, onlyMissing: true, present: present) {
+                steps.append(PlannedStep(resource: .image(image), action: "Pull"))
             }
         }
         let existingNetworks = Set(((try? networks.list()) ?? []).map(\.name))
@@ -45,7 +46,7 @@ extension Orchestrator {
             let dependencyRecreated = service.dependsOn.contains { $0.dependency.restart && recreated.contains($0.service) }
             let plan = UpPlanner.plan(service: name, replicas: options.scale[name] ?? service.replicas,
                                       configHash: project.containerConfigHash(of: name) ?? "",
-                                      imageID: try? images.resolve(Self.imageName(service, project: project)).id,
+                                      imageID: imageIDs[Self.imageName(service, project: project)],
                                       existing: observed, policy: options.recreate, dependencyRecreated: dependencyRecreated)
             for action in plan.actions {
                 let step: (String, String)

@@ -15,6 +15,16 @@ public struct PullOptions: Sendable {
 }
 
 extension Orchestrator {
+    /// Whether a service's image is pulled: never with `pull_policy: never` or `build` (or
+    /// `policy`, up's --pull, in its place); with `onlyMissing` (what `up` does) only for
+    /// services without `build:`, and only when the image is missing or the policy is always.
+    static func pullIsDue(_ service: Service, policy override: String?, onlyMissing: Bool, present: () -> Bool) -> Bool {
+        let policy = override ?? service.pullPolicy ?? "missing"
+        if ["never", "build"].contains(policy) { return false }
+        guard onlyMissing else { return true }
+        return service.build == nil && (policy == "always" || !present())
+    }
+
     /// Pulls the images of the project's services, in parallel. `pull_policy: never` and
     /// `build` are never pulled; services with `build:` are built, not pulled, by `up`.
     public func pull(_ project: Project, _ options: PullOptions, progress: ProgressReporter = .silent) async throws(OrchestratorError) {
@@ -26,15 +36,12 @@ extension Orchestrator {
         var present: [String: Bool] = [:]
         for service in project.services where wanted.contains(service.name) {
             guard let image = service.image else { continue }
-            let policy = options.policy ?? service.pullPolicy ?? "missing"
-            if ["never", "build"].contains(policy) { continue }
-            if options.onlyMissing {
-                if service.build != nil { continue }
+            let due = Self.pullIsDue(service, policy: options.policy, onlyMissing: options.onlyMissing) {
                 let found = present[image] ?? ((try? self.images.resolve(image)) != nil)
                 present[image] = found
-                if found && policy != "always" { continue }
+                return found
             }
-            images.insert(image)
+            if due { images.insert(image) }
         }
         let store = self.images
         let failures: [(String, EngineError)] = await withTaskGroup(of: (String, EngineError?).self) { group in

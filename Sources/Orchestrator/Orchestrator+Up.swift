@@ -56,11 +56,7 @@ extension Orchestrator {
         let volumeDirectories = try ensureVolumes(project, progress: progress)
         var existing = try await observe(project: project.name)
         let observed = existing.compactMap(Self.observed)
-        // Each image resolved once, not once per service (a store lookup reads every record).
-        var imageIDs: [String: String] = [:]
-        for name in Set(selected.compactMap { project.service(named: $0).map { Self.imageName($0, project: project) } }) {
-            imageIDs[name] = try? images.resolve(name).id
-        }
+        let imageIDs = resolvedImages(project, services: selected)
 
         let orphans = UpPlanner.orphans(observed, services: Set(project.serviceNames))
         if !orphans.isEmpty {
@@ -142,6 +138,16 @@ extension Orchestrator {
         }
         if !options.noDeps { selected = project.dependencyGraph.closure(of: Array(selected)) }
         return (order, selected)
+    }
+
+    /// The IDs of the images `services` run, by image name (missing ones left out): each
+    /// resolved once, not once per service, as a store lookup reads every record.
+    func resolvedImages(_ project: Project, services: Set<String>) -> [String: String] {
+        var ids: [String: String] = [:]
+        for name in Set(services.compactMap { project.service(named: $0).map { Self.imageName($0, project: project) } }) {
+            ids[name] = try? images.resolve(name).id
+        }
+        return ids
     }
 
     /// Converges one service; true when a container was created or recreated.

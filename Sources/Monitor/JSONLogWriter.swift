@@ -57,14 +57,8 @@ public final class JSONLogWriter {
         entry += Array(",\"stream\":\"\(stream)\",\"time\":\"\(Timestamp.rfc3339(Timestamp.now()))\"}\n".utf8)
         if maxSize > 0, size > 0, size + Int64(entry.count) > maxSize { rotate() }
         guard fd >= 0 else { return }
-        entry.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 { if errno == EINTR { continue }; return }
-                offset += written
-            }
-        }
+        // A log that cannot be written (disk full) loses the line, never the container.
+        try? Syscall.writeAll(fd, entry[...])
         size += Int64(entry.count)
     }
 

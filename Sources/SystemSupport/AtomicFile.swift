@@ -10,17 +10,10 @@ public enum AtomicFile {
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = try Syscall.retrying("open", temporary) { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
         var failure: SystemCallError?
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = SystemCallError("write", temporary)
-                    return
-                }
-                offset += written
-            }
+        do throws(SystemCallError) {
+            try Syscall.writeAll(fd, bytes[...], temporary)
+        } catch {
+            failure = error
         }
         if failure == nil, durable, fsync(fd) != 0 { failure = SystemCallError("fsync", temporary) }
         close(fd)

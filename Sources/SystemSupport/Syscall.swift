@@ -16,4 +16,23 @@ public enum Syscall {
             throw SystemCallError(call, subject, errno: code)
         }
     }
+
+    /// Writes every byte of `bytes` to `fd`, through short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ subject: String? = nil) throws(SystemCallError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = try retrying("write", subject) { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
+            guard written > 0 else { throw SystemCallError("write", subject, errno: EIO) }
+            offset += written
+        }
+    }
+
+    /// `writeAll` of an array (or a slice of one).
+    public static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>, _ subject: String? = nil) throws(SystemCallError) {
+        let failure = bytes.withUnsafeBytes { buffer -> SystemCallError? in
+            do throws(SystemCallError) { try writeAll(fd, buffer, subject) } catch { return error }
+            return nil
+        }
+        if let failure { throw failure }
+    }
 }

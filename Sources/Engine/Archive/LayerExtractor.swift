@@ -161,11 +161,10 @@ struct LayerExtractor {
             while true {
                 let count = try buffer.withUnsafeMutableBytes { try reader.readContent(into: $0) }
                 if count == 0 { break }
-                var offset = 0
-                while offset < count {
-                    let written = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, count - offset) }
-                    guard written > 0 else { throw EngineError(.system, "\(archiveName): writing \(entry.path)", cause: SystemCallError("write", entry.path)) }
-                    offset += written
+                do throws(SystemCallError) {
+                    try Syscall.writeAll(fd, buffer[0..<count], entry.path)
+                } catch {
+                    throw EngineError(.system, "\(archiveName): writing \(entry.path)", cause: error)
                 }
             }
             fchown(fd, entry.uid, entry.gid)

@@ -96,7 +96,6 @@ final class LayerStream: TarSource {
         let path: String
         var blobHasher = SHA256Hasher()
         var tarHasher = SHA256Hasher()
-        var size: Int64 = 0
         var copyFailure: SystemCallError?
 
         let progress: (@Sendable (Int64) -> Void)?
@@ -107,20 +106,9 @@ final class LayerStream: TarSource {
             // The observer sees the blob from its first byte (ByteSource reads on creation).
             source = try ByteSource(fd: fd, path: path) { [unowned self] bytes in
                 blobHasher.update(bytes)
-                size += Int64(bytes.count)
-                if let copy, copyFailure == nil, !Self.writeAll(copy, bytes) { copyFailure = SystemCallError("write", "copy of \(path)") }
+                guard let copy, copyFailure == nil else { return }
+                do throws(SystemCallError) { try Syscall.writeAll(copy, bytes, "copy of \(path)") } catch { copyFailure = error }
             }
-        }
-
-        static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-            var written = 0
-            while written < bytes.count {
-                let count = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { return false }
-                written += count
-            }
-            return true
         }
 
         /// The next chunk of the tar stream (count 0 at its end, with the digests final).
@@ -133,7 +121,7 @@ final class LayerStream: TarSource {
                 count += read
             }
             chunk.withUnsafeBytes { tarHasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            progress?(size)
+            progress?(Int64(source.consumed))
             if count == 0 { try source.readRemainingInput() }
             if let copyFailure { throw copyFailure }
             return (chunk, count)
@@ -143,7 +131,7 @@ final class LayerStream: TarSource {
             var blob = SHA256Hasher(), tar = SHA256Hasher()
             swap(&blob, &blobHasher)
             swap(&tar, &tarHasher)
-            return Summary(digest: blob.finalize(), diffID: tar.finalize(), size: size, compression: source.compression)
+            return Summary(digest: blob.finalize(), diffID: tar.finalize(), size: Int64(source.consumed), compression: source.compression)
         }
     }
 

@@ -145,12 +145,10 @@ final class TarWriter {
 
     private func write(_ bytes: [UInt8]) throws(EngineError) {
         hasher.update(bytes)
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { throw EngineError(.system, "writing \(name)", cause: SystemCallError("write", name)) }
-            offset += count
+        do throws(SystemCallError) {
+            try Syscall.writeAll(fd, bytes[...], name)
+        } catch {
+            throw EngineError(.system, "writing \(name)", cause: error)
         }
         bytesWritten += Int64(bytes.count)
     }

@@ -39,9 +39,7 @@ public enum KubeGenerator {
             var annotations = service.labels
             annotations["com.docker.compose.project"] = project.name
             annotations["com.docker.compose.service"] = service.name
-            let selector = ConfigNode.map([("matchLabels", .map([
-                ("app.kubernetes.io/name", .text(name)), ("app.kubernetes.io/part-of", .text(names.project)),
-            ]))])
+            let selector = ConfigNode.map([("matchLabels", names.podSelector(service.name))])
             // A one-shot: a service others wait on to complete successfully.
             let oneShot = completionDependencies.contains(service.name)
             if oneShot {
@@ -103,26 +101,23 @@ public enum KubeGenerator {
     /// headless Service: its name resolves to the pods, on any port, as on a compose network.
     static func services(for service: Service, names: KubeNames, options: KubeOptions, metadata: (String, String?, [String: String]) -> ConfigNode) -> [ConfigNode] {
         let targets = Set(service.ports.map(\.target) + service.expose.compactMap { Int($0.split(separator: "/").first ?? "") }).sorted()
-        let selector = ConfigNode.map([
-            ("app.kubernetes.io/name", .text(names.workload(service.name))), ("app.kubernetes.io/part-of", .text(names.project)),
-        ])
-        let aliases = Set(service.networks.flatMap(\.settings.aliases).map(KubeName.dns1123)).subtracting([names.workload(service.name)]).sorted()
-        guard !targets.isEmpty else {
-            return ([names.workload(service.name)] + aliases).map { name in
-                .map([("apiVersion", .text("v1")), ("kind", .text("Service")), ("metadata", metadata(name, service.name, [:])),
-                      ("spec", .map([("clusterIP", .text("None")), ("selector", selector)]))])
+        let selector = ("selector", names.podSelector(service.name))
+        let spec: [(String, ConfigNode)]
+        if targets.isEmpty {
+            spec = [("clusterIP", .text("None")), selector]
+        } else {
+            let published = service.ports.filter { $0.published != nil }
+            let type = published.isEmpty ? "ClusterIP" : (options.publish == .loadbalancer ? "LoadBalancer" : "NodePort")
+            let ports: [ConfigNode] = targets.map { target in
+                var port: [(String, ConfigNode)] = [("name", .text("port-\(target)")), ("port", .number(published.first { $0.target == target }.flatMap { Int($0.published!.split(separator: "-").first ?? "") } ?? target)), ("targetPort", .number(target))]
+                if let proto = service.ports.first(where: { $0.target == target })?.protocol, proto == "udp" { port.append(("protocol", .text("UDP"))) }
+                return .map(port)
             }
+            spec = [("type", .text(type)), selector, ("ports", .list(ports))]
         }
-        let published = service.ports.filter { $0.published != nil }
-        let type = published.isEmpty ? "ClusterIP" : (options.publish == .loadbalancer ? "LoadBalancer" : "NodePort")
-        let ports: [ConfigNode] = targets.map { target in
-            var port: [(String, ConfigNode)] = [("name", .text("port-\(target)")), ("port", .number(published.first { $0.target == target }.flatMap { Int($0.published!.split(separator: "-").first ?? "") } ?? target)), ("targetPort", .number(target))]
-            if let proto = service.ports.first(where: { $0.target == target })?.protocol, proto == "udp" { port.append(("protocol", .text("UDP"))) }
-            return .map(port)
-        }
+        let aliases = Set(service.networks.flatMap(\.settings.aliases).map(KubeName.dns1123)).subtracting([names.workload(service.name)]).sorted()
         return ([names.workload(service.name)] + aliases).map { name in
-            .map([("apiVersion", .text("v1")), ("kind", .text("Service")), ("metadata", metadata(name, service.name, [:])),
-                  ("spec", .map([("type", .text(type)), ("selector", selector), ("ports", .list(ports))]))])
+            .map([("apiVersion", .text("v1")), ("kind", .text("Service")), ("metadata", metadata(name, service.name, [:])), ("spec", .map(spec))])
         }
     }
 

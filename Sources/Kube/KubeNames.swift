@@ -24,6 +24,11 @@ struct KubeNames {
     func secret(_ secret: String) -> String { KubeName.dns1123("\(project)-secret-\(secret)") }
     var waiterAccount: String { KubeName.dns1123("\(project)-waiter") }
 
+    /// The labels that pick a service's pods (workload selectors and Services alike).
+    func podSelector(_ service: String) -> ConfigNode {
+        .map([("app.kubernetes.io/name", .text(workload(service))), ("app.kubernetes.io/part-of", .text(project))])
+    }
+
     static func networkLabel(_ network: String) -> String {
         "network.swiftcompose.dev/" + KubeName.dns1123(network)
     }

@@ -18,7 +18,7 @@ extension GlobalOptions {
     func progressReporter() -> ProgressReporter {
         let mode = progress == "auto" ? (isatty(2) != 0 ? "tty" : "plain") : progress
         if mode == "quiet" { return .silent }
-        let colour = ansi == "always" || (ansi == "auto" && isatty(2) != 0)
+        let colour = colours(2)
         let board = ProgressBoard(inPlace: mode == "tty")
         return ProgressReporter { resource, state in
             let line: String

@@ -89,7 +89,7 @@ struct LogsCommand: AsyncParsableCommand {
         logs.tail = tail == "all" ? nil : Int(tail)
         logs.timestamps = timestamps
         logs.prefix = !noLogPrefix
-        logs.colour = global.colourOutput(noColor: noColor)
+        logs.colour = global.colours(noColor: noColor)
         logs.since = try since.map { try LogTimeArgument.nanoseconds($0, flag: "--since") }
         logs.until = try until.map { try LogTimeArgument.nanoseconds($0, flag: "--until") }
         logs.stopOnInterrupt = false

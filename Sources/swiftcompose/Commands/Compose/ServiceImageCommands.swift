@@ -17,12 +17,8 @@ struct ScaleCommand: AsyncParsableCommand {
         var options = UpOptions()
         options.noDeps = noDeps
         options.recreate = RecreatePolicy(never: true)
-        for entry in scales {
-            let parts = entry.split(separator: "=").map(String.init)
-            guard parts.count == 2, let count = Int(parts[1]), count >= 0 else { throw ValidationError("\(entry): write SERVICE=NUM") }
-            options.scale[parts[0]] = count
-            options.services.append(parts[0])
-        }
+        options.scale = try ScaleArgument.parse(scales)
+        options.services = options.scale.keys.sorted()
         do { try await global.orchestrator.up(project, options, progress: global.progressReporter()) } catch { throw error.failure }
     }
 }
@@ -35,15 +31,11 @@ struct ExportCommand: AsyncParsableCommand {
     @Argument(help: "The service.") var service: String
 
     func run() async throws {
-        if output == nil, isatty(1) == 1 {
-            throw ValidationError("refusing to write a tar archive to a terminal; use -o FILE or redirect the output")
-        }
         let project = try global.loadProject()
         let container: ContainerInfo
         do { container = try await global.orchestrator.container(of: project.name, service: service, index: index) } catch { throw error.failure }
-        let fd = output.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } ?? 1
-        guard fd >= 0 else { throw ValidationError("cannot write \(output ?? "")") }
-        defer { if fd != 1 { close(fd) } }
+        let fd = try ArchiveOutput.open(output)
+        defer { ArchiveOutput.close(fd) }
         do { try await global.orchestrator.containers.export(container.id, to: fd) } catch { failAndExit(error) }
     }
 }

@@ -64,11 +64,7 @@ struct UpCommand: AsyncParsableCommand {
         options.renewAnonymousVolumes = renewAnonVolumes
         options.pull = pull
         options.buildOutput = global.buildOutput()
-        for entry in scale {
-            let parts = entry.split(separator: "=").map(String.init)
-            guard parts.count == 2, let count = Int(parts[1]), count >= 0 else { throw ValidationError("--scale \(entry): write SERVICE=NUM") }
-            options.scale[parts[0]] = count
-        }
+        options.scale = try ScaleArgument.parse(scale, flag: "--scale ")
         let orchestrator = global.orchestrator
         if global.dryRun {
             do { global.printDryRun(try await orchestrator.planUp(project, options)) } catch { throw error.failure }
@@ -88,7 +84,7 @@ struct UpCommand: AsyncParsableCommand {
         attached.noAttach = noAttach
         attached.timestamps = timestamps
         attached.prefix = !noLogPrefix
-        attached.colour = global.colourOutput(noColor: noColor)
+        attached.colour = global.colours(noColor: noColor)
         let code = try await attached.run()
         if code != 0 { throw ExitCode(code) }
     }
@@ -130,5 +126,18 @@ struct DownCommand: AsyncParsableCommand {
         } catch {
             throw error.failure
         }
+    }
+}
+
+/// `SERVICE=NUM` arguments (`up --scale`, `scale`): the count per service.
+enum ScaleArgument {
+    static func parse(_ entries: [String], flag: String = "") throws -> [String: Int] {
+        var scale: [String: Int] = [:]
+        for entry in entries {
+            let parts = entry.split(separator: "=").map(String.init)
+            guard parts.count == 2, let count = Int(parts[1]), count >= 0 else { throw ValidationError("\(flag)\(entry): write SERVICE=NUM") }
+            scale[parts[0]] = count
+        }
+        return scale
     }
 }

@@ -10,13 +10,26 @@ struct ContainerExportCommand: AsyncParsableCommand {
     @Argument(help: "The container.") var container: String
 
     func run() async throws {
-        if output == nil, isatty(1) == 1 {
+        let fd = try ArchiveOutput.open(output)
+        defer { ArchiveOutput.close(fd) }
+        do { try await engine.service.export(container, to: fd) } catch { failAndExit(error) }
+    }
+}
+
+/// Where `export` writes its tar archive: the file of `-o`, else standard output — never a
+/// terminal.
+enum ArchiveOutput {
+    static func open(_ path: String?) throws -> Int32 {
+        if path == nil, isatty(1) == 1 {
             throw ValidationError("refusing to write a tar archive to a terminal; use -o FILE or redirect the output")
         }
-        let fd = output.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } ?? 1
-        guard fd >= 0 else { throw ValidationError("cannot write \(output ?? "")") }
-        do { try await engine.service.export(container, to: fd) } catch { failAndExit(error) }
-        if fd != 1 { close(fd) }
+        let fd = path.map { Glibc.open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) } ?? 1
+        guard fd >= 0 else { throw ValidationError("cannot write \(path ?? "")") }
+        return fd
+    }
+
+    static func close(_ fd: Int32) {
+        if fd != 1 { Glibc.close(fd) }
     }
 }
 

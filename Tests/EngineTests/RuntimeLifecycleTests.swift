@@ -1,3 +1,4 @@
+import EngineTestSupport
 import Foundation
 import Monitor
 import SystemSupport
@@ -72,7 +73,7 @@ struct RuntimeLifecycleTests {
             #expect(access(ContainerPaths(state: bed.state, id: record.id).controlSocket, F_OK) != 0)
             #expect(kill(pid, 0) != 0)
             #expect(try await eventually { kill(monitor, 0) != 0 })
-            #expect(!(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)).contains(record.id))
+            #expect(!(try MountTable.current()).contains(record.id))
             #expect(try await bed.service.list(all: true).isEmpty)
         }
     }

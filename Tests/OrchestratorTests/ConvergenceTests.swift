@@ -1,3 +1,4 @@
+import EngineTestSupport
 import Foundation
 import SystemSupport
 import Testing
@@ -73,7 +74,7 @@ import Testing
         #expect(try cli.run([binary, "ps", "-a", "-q"], in: project, environment: environment).output.isEmpty)
         let networks = try cli.run([binary, "network", "ls", "-q"], in: project, environment: environment).output
         #expect(!networks.contains(name), "\(networks)")
-        let mounts = String(decoding: try AtomicFile.read("/proc/self/mountinfo") ?? [], as: UTF8.self)
+        let mounts = try MountTable.current()
         #expect(!mounts.contains(state + "/"), "a mount of the project is left: \(mounts.split(separator: "\n").filter { $0.contains(state) })")
     }
 }

@@ -57,7 +57,7 @@ func withStack(_ body: (StackBed) async throws -> Void) async throws {
             var options = DownOptions()
             options.timeout = 0
             try await bed.orchestrator.down(projectName: bed.name, project: project, options)
-            let mounts = String(decoding: try AtomicFile.read("/proc/self/mountinfo") ?? [], as: UTF8.self)
+            let mounts = try MountTable.current()
             #expect(!mounts.contains(ghost), "the namespace is still pinned at \(ghost)")
             #expect(bed.orchestrator.networks.sandboxes().isEmpty)
         }

@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// Called by a freshly cloned, single-threaded process: on v1 the fds are `tasks` files, and
+// moving the calling thread alone spares the kernel's global threadgroup lock.
 static void join_cgroups(int error_fd, const int *fds, int count) {
     for (int i = 0; i < count; i++)
         if (write(fds[i], "0", 1) != 1) cr_fail(error_fd, CR_EXIT_SETUP, errno, "join the container's cgroup");

@@ -78,7 +78,7 @@ public struct LaunchConfig: Sendable, Equatable {
     public var namespaces: [String] = ["mount", "uts", "ipc", "pid", "net", "cgroup"]
     public var joinNamespaces: [String] = []
     public var joinPidNamespace: String?       // pid: container:<id>
-    public var cgroupProcs: [String] = []      // cgroup.procs files to join
+    public var cgroupProcs: [String] = []      // files to join the cgroup through (CgroupManager.joinFiles)
     public var cgroupDirectories: [String] = []  // removed by the monitor with --rm
     public var autoRemovePaths: [String] = []    // also removed with --rm (e.g. the writable layer)
     public var oomCounter: String?             // memory.oom_control (v1) or memory.events (v2)

@@ -113,7 +113,7 @@ enum ProcessLauncher {
         return result
     }
 
-    /// Opens the cgroup.procs files the child writes itself into.
+    /// Opens the files the child writes itself into to join its cgroup (CgroupManager.joinFiles).
     static func openCgroups(_ paths: [String]) -> [Int32] {
         paths.map { open($0, O_WRONLY | O_CLOEXEC) }.filter { $0 >= 0 }
     }

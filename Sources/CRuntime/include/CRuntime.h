@@ -61,7 +61,7 @@ struct cr_container {
     const char *const *join_namespaces;  // paths (e.g. a netns from the network layer) to setns into
     int join_namespace_count;
     const char *join_pid_namespace;  // another container's /proc/<pid>/ns/pid to start in (pid: container:<id>), or NULL
-    const int *cgroup_procs_fds;   // cgroup.procs files the child writes itself into
+    const int *cgroup_procs_fds;   // files the child writes "0" into to join its cgroup (v1 tasks, v2 cgroup.procs)
     int cgroup_procs_fd_count;
     const char *hostname;
     const char *domainname;

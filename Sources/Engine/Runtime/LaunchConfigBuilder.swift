@@ -94,7 +94,7 @@ struct LaunchConfigBuilder {
             try make(config.rootfs)
         }
         try namespaces(into: &config)
-        config.cgroupProcs = cgroups.procsFiles
+        config.cgroupProcs = cgroups.joinFiles
         config.cgroupDirectories = cgroups.directories
         config.oomCounter = cgroups.oomCounter
         config.hostname = record.hostname

@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CCap", path: "Sources/CCap"),
         .systemLibrary(name: "CFileSystem", path: "Sources/CFileSystem"),
         .target(name: "CNetworkSupport"),
+        // TLS for the registry client, through the system's OpenSSL.
+        .target(name: "CTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
 
         // Syscall wrappers, errors, atomic files, locks, digests. Foundation-free, so the
         // per-container monitor that links it stays small (goal: < 4 MiB RSS).
@@ -59,7 +61,7 @@ let package = Package(
         // The container engine as a library. Knows nothing of compose files.
         .target(
             name: "Engine",
-            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CZlib", "CZstd", "CSeccomp", "CCap", "CFileSystem", "Monitor"]
+            dependencies: ["SystemSupport", "NetworkServices", "CNetworkSupport", "CTLS", "CZlib", "CZstd", "CSeccomp", "CCap", "CFileSystem", "Monitor"]
         ),
 
         // Project + engine state → plan → actions.

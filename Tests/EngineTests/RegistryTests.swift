@@ -4,15 +4,20 @@ import SystemSupport
 import Testing
 @testable import Engine
 
-/// Debian's docker-registry on 127.0.0.1 at a free port, in a temporary directory;
-/// optionally with htpasswd basic auth or with `extraConfig` (a token service's `auth:`).
-/// `stop()` kills it and removes everything.
+/// Debian's docker-registry on 127.0.0.1 (or `address`) at a free port, in a temporary
+/// directory; optionally with htpasswd basic auth, `extraConfig` (a token service's
+/// `auth:`) or TLS. `stop()` kills it and removes everything.
 final class LocalRegistry: @unchecked Sendable {
     let directory: String
     let port: Int
+    let address: String
+    private let scheme: String
     private let process = Process()
 
-    init(user: String? = nil, password: String? = nil, directory: String? = nil, extraConfig: String = "") throws {
+    init(user: String? = nil, password: String? = nil, directory: String? = nil, extraConfig: String = "",
+         address: String = "127.0.0.1", tls: (certificate: String, key: String)? = nil) throws {
+        self.address = address
+        scheme = tls == nil ? "http" : "https"
         self.directory = directory ?? "/tmp/screg-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
         try makeDirectories(self.directory + "/data")
         port = Int(UInt16.random(in: 20000...29000))
@@ -22,7 +27,7 @@ final class LocalRegistry: @unchecked Sendable {
             log: {level: error}
             storage:
               filesystem: {rootdirectory: \(directory)/data}
-            http: {addr: "127.0.0.1:\(port)"}
+            http: {addr: "\(address):\(port)"\(tls.map { ", tls: {certificate: \($0.certificate), key: \($0.key)}" } ?? "")}
 
             """
         if let user, let password {
@@ -48,10 +53,10 @@ final class LocalRegistry: @unchecked Sendable {
     /// The HTTP status of /v2/ (curl: a test must not block Swift's few cooperative threads
     /// on Foundation's synchronous URL loading).
     private func status() -> String? {
-        try? BusyboxImage.run(["/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v2/"])
+        try? BusyboxImage.run(["/usr/bin/curl", "-s", "-k", "-o", "/dev/null", "-w", "%{http_code}", "\(scheme)://\(address):\(port)/v2/"])
     }
 
-    var host: String { "127.0.0.1:\(port)" }
+    var host: String { "\(address):\(port)" }
 
     /// The registry's stored file of a blob (to tamper with it).
     func blobFile(_ digest: String) -> String {

@@ -34,7 +34,7 @@ extension ImageStore {
             let bytes = try blob(digest)
             progress(TransferEvent(item: item, status: "Pushing \(Self.size(Int64(bytes.count)))"))
             let (_, started) = try await client.send("POST", "\(client.repositoryPath)/blobs/uploads/", headers: ["Content-Length": "0"], push: true)
-            guard started.statusCode == 202, let location = started.value(forHTTPHeaderField: "Location") else {
+            guard started.statusCode == 202, let location = started.header("Location") else {
                 throw EngineError(.network, "\(reference.domain) did not start an upload of \(digest) (HTTP \(started.statusCode))")
             }
             let url = location + (location.contains("?") ? "&" : "?") + "digest=\(digest)"

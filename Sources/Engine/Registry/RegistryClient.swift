@@ -1,18 +1,17 @@
 import Foundation
-import FoundationNetworking
 import SystemSupport
 
 /// HTTP to one repository of a registry (OCI distribution API): plain HTTP for localhost
-/// and registries named insecure, HTTPS otherwise; Basic or Bearer-token authentication
-/// answered from the `WWW-Authenticate` challenge; retries with backoff for network
-/// errors and 5xx answers.
+/// and registries named insecure, HTTPS otherwise (trusting also the CA of Docker's
+/// certs.d for that registry); Basic or Bearer-token authentication answered from the
+/// `WWW-Authenticate` challenge; retries with backoff for network errors and 5xx answers.
 final class RegistryClient: @unchecked Sendable {
     let reference: ImageReference
     let base: String
     private let credentials: (user: String, password: String)?
     private let lock = NSLock()
     private var authorization: String?
-    private let session: URLSession
+    private let options: HTTPClient.Options
 
     /// Registries reached over plain HTTP: localhost (any port) and those listed in
     /// `SWIFTCOMPOSE_INSECURE_REGISTRIES` (comma-separated host[:port]).
@@ -23,74 +22,68 @@ final class RegistryClient: @unchecked Sendable {
         return listed.contains(domain) || listed.contains(host)
     }
 
-    init(_ reference: ImageReference, credentials: RegistryCredentials = RegistryCredentials()) {
+    /// A registry's own CA, where Docker keeps it: `<certs.d>/<host[:port]>/ca.crt`, with
+    /// certs.d `/etc/docker/certs.d` unless `SWIFTCOMPOSE_CERTS_D` names another.
+    static func caFile(for url: HTTPURL, environment: [String: String]) -> String? {
+        let directory = environment["SWIFTCOMPOSE_CERTS_D"] ?? "/etc/docker/certs.d"
+        let path = "\(directory)/\(url.authority)/ca.crt"
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    init(_ reference: ImageReference, credentials: RegistryCredentials = RegistryCredentials(),
+         environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.reference = reference
         let host = reference.domain == "docker.io" ? "registry-1.docker.io" : reference.domain
-        base = (Self.isInsecure(reference.domain) ? "http://" : "https://") + host
+        base = (Self.isInsecure(reference.domain, environment: environment) ? "http://" : "https://") + host
         self.credentials = credentials.lookup(reference.domain)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
-        session = URLSession(configuration: configuration, delegate: recorder, delegateQueue: nil)
-    }
-
-    /// Foundation on Linux turns a 401 with a Basic challenge into an authentication
-    /// challenge that, unanswered, never completes. We answer every challenge ourselves
-    /// (from the WWW-Authenticate header), so the recorder keeps the 401 and cancels.
-    private final class ChallengeRecorder: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-        private let lock = NSLock()
-        private var responses: [String: HTTPURLResponse] = [:]
-
-        func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-                        completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
-            if let response = challenge.failureResponse as? HTTPURLResponse,
-               let id = task.originalRequest?.value(forHTTPHeaderField: RegistryClient.requestHeader) {
-                lock.withLock { responses[id] = response }
-            }
-            completionHandler(.cancelAuthenticationChallenge, nil)
-        }
-
-        func take(_ id: String) -> HTTPURLResponse? {
-            lock.withLock { responses.removeValue(forKey: id) }
-        }
-    }
-
-    private let recorder = ChallengeRecorder()
-    static let requestHeader = "X-Swiftcompose-Request"
-
-    /// Runs a request; a challenge Foundation swallowed comes back as its 401 response.
-    private func perform<T>(_ request: URLRequest, _ body: (URLRequest) async throws -> (T, URLResponse)) async throws -> (T?, HTTPURLResponse) {
-        do {
-            let (value, response) = try await body(request)
-            guard let http = response as? HTTPURLResponse else { throw EngineError(.network, "\(base): not an HTTP answer") }
-            return (value, http)
-        } catch {
-            if let id = request.value(forHTTPHeaderField: Self.requestHeader), let challenged = recorder.take(id) { return (nil, challenged) }
-            throw error
-        }
+        options = HTTPClient.Options(environment: environment, caFile: { Self.caFile(for: $0, environment: environment) })
     }
 
     var repositoryPath: String { "/v2/\(reference.path)" }
 
     /// Sends a request (a path below the registry, or an absolute URL from a Location header).
     func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil,
-              push: Bool = false) async throws(EngineError) -> (Data, HTTPURLResponse) {
+              push: Bool = false) async throws(EngineError) -> (Data, HTTPResponse) {
+        let (response, _) = try await exchange(method, path, headers: headers, body: body, push: push, saving: nil)
+        return (Data(response.body), response)
+    }
+
+    /// Downloads a blob to a new file of the store's staging area; returns its path.
+    func download(_ digest: String, into directory: String) async throws(EngineError) -> String {
+        let (response, file) = try await exchange("GET", "\(repositoryPath)/blobs/\(digest)", headers: [:], body: nil, push: false,
+                                                  saving: directory)
+        guard response.statusCode == 200, let file else {
+            if let file { unlink(file) }
+            throw EngineError(.notFound, "\(reference.repository): blob \(digest) not available (HTTP \(response.statusCode))")
+        }
+        return file
+    }
+
+    /// One request with the registry's rules: a challenge answered once, network errors and
+    /// 5xx answers retried with backoff, refused credentials explained. With `saving`, the
+    /// body goes to a new file there (kept only for the answer returned).
+    private func exchange(_ method: String, _ path: String, headers: [String: String], body: Data?, push: Bool,
+                          saving directory: String?) async throws(EngineError) -> (HTTPResponse, String?) {
         var challenged = false
         var attempt = 0
         while true {
             attempt += 1
             let request = try makeRequest(method, path, headers: headers, body: body)
-            let data: Data, response: HTTPURLResponse
+            let file = directory.map { "\($0)/blob-\(UUID().uuidString.lowercased())" }
+            let response: HTTPResponse
             do {
-                let (received, http) = try await perform(request) { try await session.data(for: $0) }
-                data = received ?? Data()
-                response = http
+                response = try await HTTPClient.send(request, to: file.map { .file($0) } ?? .memory, options: options)
             } catch {
-                if attempt < 4 { await backoff(attempt); continue }
-                throw EngineError(.network, "cannot reach the registry \(base): \(error.localizedDescription); check that it runs and the address is right")
+                if let file { unlink(file) }
+                if attempt < 4, error.code == .network || error.code == .timeout { await backoff(attempt); continue }
+                throw EngineError(error.code, "cannot reach the registry \(base): \(error.message); check that it runs and the address is right",
+                                  cause: error)
             }
+            let keep = response.statusCode < 300
+            if !keep, let file { unlink(file) }
             if response.statusCode == 401, !challenged {
                 challenged = true
-                try await answer(challenge: response.value(forHTTPHeaderField: "WWW-Authenticate") ?? "", push: push)
+                try await answer(challenge: response.header("WWW-Authenticate") ?? "", push: push)
                 continue
             }
             if response.statusCode >= 500, attempt < 4 {
@@ -102,64 +95,16 @@ final class RegistryClient: @unchecked Sendable {
                     ? "\(reference.domain) asks for authentication; log in first: swiftcompose login \(reference.domain)"
                     : "\(reference.domain) refused the credentials stored for it (HTTP \(response.statusCode)); log in again: swiftcompose login \(reference.domain)")
             }
-            return (data, response)
+            return (response, keep ? file : nil)
         }
     }
 
-    /// Downloads a blob to a file of the store's staging area; returns its path.
-    func download(_ digest: String, into directory: String) async throws(EngineError) -> String {
-        var challenged = false
-        var attempt = 0
-        while true {
-            attempt += 1
-            let request = try makeRequest("GET", "\(repositoryPath)/blobs/\(digest)", headers: [:], body: nil)
-            do {
-                let (downloaded, http) = try await perform(request) { try await session.download(for: $0) }
-                guard let file = downloaded else {
-                    if http.statusCode == 401, !challenged {
-                        challenged = true
-                        try await answer(challenge: http.value(forHTTPHeaderField: "WWW-Authenticate") ?? "", push: false)
-                        continue
-                    }
-                    throw EngineError(.invalidArgument, "\(reference.domain) refused the download of \(digest) (HTTP \(http.statusCode)); log in: swiftcompose login \(reference.domain)")
-                }
-                if http.statusCode == 401, !challenged {
-                    challenged = true
-                    try? FileManager.default.removeItem(at: file)
-                    try await answer(challenge: http.value(forHTTPHeaderField: "WWW-Authenticate") ?? "", push: false)
-                    continue
-                }
-                if http.statusCode >= 500, attempt < 4 {
-                    try? FileManager.default.removeItem(at: file)
-                    await backoff(attempt)
-                    continue
-                }
-                guard http.statusCode == 200 else {
-                    try? FileManager.default.removeItem(at: file)
-                    throw EngineError(.notFound, "\(reference.repository): blob \(digest) not available (HTTP \(http.statusCode))")
-                }
-                let destination = directory + "/blob-" + UUID().uuidString.lowercased()
-                try FileManager.default.moveItem(atPath: file.path, toPath: destination)
-                return destination
-            } catch let error as EngineError {
-                throw error
-            } catch {
-                if attempt < 4 { await backoff(attempt); continue }
-                throw EngineError(.network, "cannot download \(digest) from \(base): \(error.localizedDescription)")
-            }
-        }
-    }
-
-    private func makeRequest(_ method: String, _ path: String, headers: [String: String], body: Data?) throws(EngineError) -> URLRequest {
-        guard let url = URL(string: path.hasPrefix("http") ? path : base + path) else {
+    private func makeRequest(_ method: String, _ path: String, headers: [String: String], body: Data?) throws(EngineError) -> HTTPRequest {
+        guard let url = HTTPURL(path.hasPrefix("http") ? path : base + path) else {
             throw EngineError(.invalidArgument, "invalid registry address \(base)\(path)")
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.setValue(UUID().uuidString, forHTTPHeaderField: Self.requestHeader)
-        for (key, value) in headers { request.setValue(value, forHTTPHeaderField: key) }
-        if let authorization = lock.withLock({ authorization }) { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
-        request.httpBody = body
+        var request = HTTPRequest(method: method, url: url, headers: headers.map { ($0.key, $0.value) }, body: body.map { Array($0) } ?? [])
+        if let authorization = lock.withLock({ authorization }) { request.setHeader("Authorization", authorization) }
         return request
     }
 
@@ -188,26 +133,26 @@ final class RegistryClient: @unchecked Sendable {
         if let service = parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
         query.append(URLQueryItem(name: "scope", value: "repository:\(reference.path):\(push ? "pull,push" : "pull")"))
         components.queryItems = query
-        guard let url = components.url else { throw EngineError(.network, "\(reference.domain): invalid token realm \(realm)") }
-        var request = URLRequest(url: url)
+        guard let text = components.url?.absoluteString, let url = HTTPURL(text) else {
+            throw EngineError(.network, "\(reference.domain): invalid token realm \(realm)")
+        }
+        var request = HTTPRequest(method: "GET", url: url)
         if let credentials {
-            request.setValue("Basic " + Data("\(credentials.user):\(credentials.password)".utf8).base64EncodedString(),
-                             forHTTPHeaderField: "Authorization")
+            request.setHeader("Authorization", "Basic " + Data("\(credentials.user):\(credentials.password)".utf8).base64EncodedString())
         }
         struct Token: Decodable { var token: String?; var access_token: String? }
+        let response: HTTPResponse
         do {
-            let (data, response) = try await session.data(for: request)
-            guard (response as? HTTPURLResponse)?.statusCode == 200,
-                  let token = try? JSONDecoder().decode(Token.self, from: data), let value = token.token ?? token.access_token else {
-                throw EngineError(.invalidArgument, "\(reference.domain) did not give a token for \(reference.path)"
-                    + (credentials == nil ? "; log in first: swiftcompose login \(reference.domain)" : "; check the credentials"))
-            }
-            lock.withLock { authorization = "Bearer " + value }
-        } catch let error as EngineError {
-            throw error
+            response = try await HTTPClient.send(request, options: options)
         } catch {
-            throw EngineError(.network, "cannot reach the token service \(realm): \(error.localizedDescription)")
+            throw EngineError(.network, "cannot reach the token service \(realm): \(error.message)", cause: error)
         }
+        guard response.statusCode == 200, let token = try? JSONDecoder().decode(Token.self, from: Data(response.body)),
+              let value = token.token ?? token.access_token else {
+            throw EngineError(.invalidArgument, "\(reference.domain) did not give a token for \(reference.path)"
+                + (credentials == nil ? "; log in first: swiftcompose login \(reference.domain)" : "; check the credentials"))
+        }
+        lock.withLock { authorization = "Bearer " + value }
     }
 
     /// `realm="https://auth",service="registry",scope="…"` → a dictionary.

@@ -53,7 +53,15 @@ ip -n "$ns" link set lo up
 ip -n "$ns" link set eth0 up
 ip -n "$ns" route add default via "$gateway"
 mkdir -p "$work/site" && echo ok > "$work/site/index.html"
-ip netns exec "$ns" busybox httpd -f -p 80 -h "$work/site" & pids+=($!)
+# The web server for the connection rate (bench/network/responder.c; busybox httpd when no
+# C compiler is installed — it forks per connection, which then caps every path alike).
+if cc -O2 -o "$work/responder" bench/network/responder.c 2>/dev/null; then
+  ip netns exec "$ns" "$work/responder" 80 & pids+=($!)
+  web_server="responder (epoll, one thread)"
+else
+  ip netns exec "$ns" busybox httpd -f -p 80 -h "$work/site" & pids+=($!)
+  web_server="busybox httpd (a fork per connection)"
+fi
 have_iperf=$(command -v iperf3 || true)
 if [[ -n $have_iperf ]]; then ip netns exec "$ns" iperf3 -s -p 5201 >/dev/null 2>&1 & pids+=($!); fi
 
@@ -109,6 +117,7 @@ PY
   fi
 }
 
+echo "connections per second: wrk -t2 -c4, Connection: close, against $web_server"
 printf '%-14s %16s %16s\n' path "iperf3 Gbit/s" "conn/s"
 declare -A gbits conns
 for path in "${paths[@]}"; do

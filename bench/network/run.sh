@@ -3,7 +3,8 @@
 #   direct        client → container address (no proxy: the ceiling)
 #   swiftcompose  client → 127.0.0.1:port → our port proxy (splice) → container
 #   kernel-dnat   client → 127.0.0.1:port → nftables DNAT → container (the rules
-#                 NetworkManager.publishThroughKernel installs, written out here)
+#                 NetworkManager.publishThroughKernel installs, written out here: how
+#                 `swiftcompose up` publishes a service's ports)
 #   docker-proxy  client → 127.0.0.1:port → docker-proxy → container (when docker.io is installed)
 # Bulk TCP throughput with iperf3, short connections per second with wrk (or a Python loop
 # when wrk is missing), DNS query latency against the network's embedded server, and the
@@ -55,11 +56,14 @@ ip -n "$ns" route add default via "$gateway"
 mkdir -p "$work/site" && echo ok > "$work/site/index.html"
 # The web server for the connection rate (bench/network/responder.c; busybox httpd when no
 # C compiler is installed — it forks per connection, which then caps every path alike).
+# Each path gets a server port of its own (8081-8084): the server keeps every closed
+# connection in TIME_WAIT for a minute, and a path sharing the ports of the one measured
+# before it would collide with those and wait out SYN retransmissions instead.
 if cc -O2 -o "$work/responder" bench/network/responder.c 2>/dev/null; then
-  ip netns exec "$ns" "$work/responder" 80 & pids+=($!)
+  for port in 8081 8082 8083 8084; do ip netns exec "$ns" "$work/responder" "$port" & pids+=($!); done
   web_server="responder (epoll, one thread)"
 else
-  ip netns exec "$ns" busybox httpd -f -p 80 -h "$work/site" & pids+=($!)
+  for port in 8081 8082 8083 8084; do ip netns exec "$ns" busybox httpd -f -p "$port" -h "$work/site" & pids+=($!); done
   web_server="busybox httpd (a fork per connection)"
 fi
 have_iperf=$(command -v iperf3 || true)
@@ -67,7 +71,7 @@ if [[ -n $have_iperf ]]; then ip netns exec "$ns" iperf3 -s -p 5201 >/dev/null 2
 
 # Our proxy (the same PortProxy a container's monitor runs), and docker-proxy beside it.
 "$netd" --pid-file "$work/proxy.pid" \
-  --publish "127.0.0.1:15201:$target:5201" --publish "127.0.0.1:18080:$target:80" & pids+=($!)
+  --publish "127.0.0.1:15201:$target:5201" --publish "127.0.0.1:18080:$target:8082" & pids+=($!)
 ours=$!
 echo 1 > "/proc/sys/net/ipv4/conf/$bridge/route_localnet"
 nft -f - <<NFT
@@ -75,7 +79,7 @@ table ip swiftcompose-bench$$ {
     chain output {
         type nat hook output priority -100; policy accept;
         ip daddr 127.0.0.1 tcp dport 35201 dnat to $target:5201
-        ip daddr 127.0.0.1 tcp dport 38080 dnat to $target:80
+        ip daddr 127.0.0.1 tcp dport 38080 dnat to $target:8083
     }
     chain postrouting {
         type nat hook postrouting priority srcnat; policy accept;
@@ -88,13 +92,13 @@ if [[ -n $docker_proxy ]]; then
   # dockerd hands docker-proxy a pipe on fd 3 to report readiness; without one it fails.
   "$docker_proxy" -proto tcp -host-ip 127.0.0.1 -host-port 25201 -container-ip "$target" -container-port 5201 3>/dev/null 2>/dev/null & pids+=($!)
   dp1=$!
-  "$docker_proxy" -proto tcp -host-ip 127.0.0.1 -host-port 28080 -container-ip "$target" -container-port 80 3>/dev/null 2>/dev/null & pids+=($!)
+  "$docker_proxy" -proto tcp -host-ip 127.0.0.1 -host-port 28080 -container-ip "$target" -container-port 8084 3>/dev/null 2>/dev/null & pids+=($!)
 fi
 sleep 1
 
 declare -A where=([direct]="$target" [swiftcompose]="127.0.0.1" [kernel-dnat]="127.0.0.1" [docker-proxy]="127.0.0.1")
 declare -A iperf_port=([direct]=5201 [swiftcompose]=15201 [kernel-dnat]=35201 [docker-proxy]=25201)
-declare -A http_port=([direct]=80 [swiftcompose]=18080 [kernel-dnat]=38080 [docker-proxy]=28080)
+declare -A http_port=([direct]=8081 [swiftcompose]=18080 [kernel-dnat]=38080 [docker-proxy]=28080)
 paths=(direct swiftcompose kernel-dnat)
 [[ -n $docker_proxy ]] && paths+=(docker-proxy)
 
@@ -117,15 +121,24 @@ PY
   fi
 }
 
+# One iperf3 stream is noisy on a shared 2-core machine: three rounds, the paths taken in
+# turn within each, and the median per path.
+declare -A gbits conns
+for path in "${paths[@]}"; do gbits[$path]="-"; done
+if [[ -n $have_iperf ]]; then
+  declare -A samples
+  for round in 1 2 3; do
+    for path in "${paths[@]}"; do
+      samples[$path]+=" $(iperf3 -c "${where[$path]}" -p "${iperf_port[$path]}" -t "$seconds" -J |
+        python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))')"
+    done
+  done
+  for path in "${paths[@]}"; do gbits[$path]=$(printf '%s\n' ${samples[$path]} | sort -n | sed -n 2p); done
+fi
+echo "throughput: iperf3, one TCP stream, median of 3 runs of ${seconds} s per path"
 echo "connections per second: wrk -t2 -c4, Connection: close, against $web_server"
 printf '%-14s %16s %16s\n' path "iperf3 Gbit/s" "conn/s"
-declare -A gbits conns
 for path in "${paths[@]}"; do
-  gbits[$path]="-"
-  if [[ -n $have_iperf ]]; then
-    gbits[$path]=$(iperf3 -c "${where[$path]}" -p "${iperf_port[$path]}" -t "$seconds" -J |
-      python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))')
-  fi
   conns[$path]=$(connections_per_second "${where[$path]}" "${http_port[$path]}")
   printf '%-14s %16s %16s\n' "$path" "${gbits[$path]}" "${conns[$path]}"
 done

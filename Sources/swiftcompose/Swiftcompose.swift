@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Swiftcompose: AsyncParsableCommand {
+struct Swiftcompose: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftcompose",
         abstract: "Run multi-container stacks from compose files, with a built-in container engine.",
@@ -53,7 +53,26 @@ struct Swiftcompose: AsyncParsableCommand {
         ]
     )
 
-    static func main() async {
+    /// Synchronous on purpose: an async main ends with pthread_exit on the main thread, and
+    /// that forced unwind makes a statically linked binary sort all of its unwind tables
+    /// first (~20 ms on every command). The command runs as a task while this thread waits.
+    /// This thread takes the process's signals, as dispatch_main's would: whatever mask
+    /// the parent left (a test runner's threads block SIGTERM) is cleared, so SIGTERM and
+    /// SIGINT act as they should; the pool's threads keep theirs blocked.
+    static func main() {
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            await runCommandLine()
+            finished.signal()
+        }
+        finished.wait()
+        Foundation.exit(0)
+    }
+
+    private static func runCommandLine() async {
         let arguments = GlobalArgumentOrder.reorder(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)

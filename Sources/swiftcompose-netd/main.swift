@@ -6,10 +6,10 @@
 //
 // With --network it is the network's DNS server: it answers the names in the endpoint
 // table at PATH (reloaded whenever it is replaced) and forwards other names to the
-// resolv.conf nameservers. With --publish it serves published ports through the port
-// proxy (the engine's containers get theirs from their monitor; this serves ports without
-// one, and is what bench/network measures). The pid file is written once every socket is
-// bound, which is what the engine waits for.
+// resolv.conf nameservers. With --publish it serves published ports through the userland
+// port proxy; the engine publishes containers' ports through kernel DNAT
+// (NetworkManager.publishThroughKernel), and bench/network measures both. The pid file is
+// written once every socket is bound, which is what the engine waits for.
 import Glibc
 import NetworkServices
 import SystemSupport

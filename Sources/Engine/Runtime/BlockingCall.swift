@@ -12,14 +12,7 @@ enum BlockingCall {
 
     /// Runs `body` on a detached thread of its own (a long blocking read, e.g. `watch`).
     static func detach(_ body: @escaping @Sendable () -> Void) {
-        let job = Job(body)
-        var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { raw in
-            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-            job.body()
-            return nil
-        }, Unmanaged.passRetained(job).toOpaque())
-        if started == 0 { pthread_detach(thread) } else { Unmanaged.passUnretained(job).release() }
+        _ = start(Job(body))
     }
 
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws(EngineError) -> T) async throws(EngineError) -> T {
@@ -29,19 +22,25 @@ enum BlockingCall {
                     continuation.resume(returning: .failure(error))
                 }
             }
-            var thread = pthread_t()
-            let started = pthread_create(&thread, nil, { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                job.body()
-                return nil
-            }, Unmanaged.passRetained(job).toOpaque())
-            if started == 0 {
-                pthread_detach(thread)
-            } else {
-                Unmanaged.passUnretained(job).release()
-                job.body()
-            }
+            // Without a thread of its own, the caller's does the work rather than never.
+            if !start(job) { job.body() }
         }
         return try result.get()
+    }
+
+    /// Starts a detached thread running `job`; false when none could be created.
+    private static func start(_ job: Job) -> Bool {
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            job.body()
+            return nil
+        }, Unmanaged.passRetained(job).toOpaque())
+        guard started == 0 else {
+            Unmanaged.passUnretained(job).release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
     }
 }

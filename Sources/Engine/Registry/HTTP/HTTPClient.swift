@@ -22,12 +22,7 @@ enum HTTPClient {
 
     static func send(_ request: HTTPRequest, to destination: BodyDestination = .memory,
                      options: Options = Options()) async throws(EngineError) -> HTTPResponse {
-        let result: Result<HTTPResponse, EngineError> = await withCheckedContinuation { continuation in
-            startThread {
-                continuation.resume(returning: Result { () throws(EngineError) in try exchange(request, destination, options) })
-            }
-        }
-        return try result.get()
+        try await BlockingCall.run { () throws(EngineError) in try exchange(request, destination, options) }
     }
 
     /// The request, and the redirects it leads to.

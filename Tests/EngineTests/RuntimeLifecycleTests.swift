@@ -167,10 +167,7 @@ struct RuntimeAutoRemoveTests {
 
     @Test func detachedAutoRemoveLeavesNothing() async throws {
         try await withRuntimeBed { bed in
-            let image = try bed.busybox()
-            let layer = (try bed.upper(image) as NSString).deletingLastPathComponent
-            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "echo bye"])
-            spec.autoRemove = true
+            let (spec, image, layer) = try bed.autoRemoving("echo bye")
             let record = try await bed.service.create(spec, image: image)
             try await bed.service.start(record.id)
             let cgroups = CgroupManager(hierarchy: CgroupHierarchy.detect(), id: record.id).directories
@@ -183,10 +180,7 @@ struct RuntimeAutoRemoveTests {
 
     @Test func anAttachedAutoRemoveRunIsGoneWhenItsExitArrives() async throws {
         try await withRuntimeBed { bed in
-            let image = try bed.busybox()
-            let layer = (try bed.upper(image) as NSString).deletingLastPathComponent
-            var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", "echo bye; exit 4"])
-            spec.autoRemove = true
+            let (spec, image, layer) = try bed.autoRemoving("echo bye; exit 4")
             let result = try await bed.run(spec, image: image)
             #expect(result.code == 4)
             #expect(result.out == "bye\n")

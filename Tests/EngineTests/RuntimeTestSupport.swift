@@ -32,6 +32,15 @@ final class RuntimeTestBed: @unchecked Sendable {
         return upper
     }
 
+    /// A --rm container of busybox running `script`: its spec, its image and the directory
+    /// of its writable layer (which must be gone once the container is).
+    func autoRemoving(_ script: String) throws -> (spec: ContainerSpec, image: ContainerImage, layer: String) {
+        let image = try busybox()
+        var spec = ContainerSpec(image: "busybox", command: ["sh", "-c", script])
+        spec.autoRemove = true
+        return (spec, image, (try upper(image) as NSString).deletingLastPathComponent)
+    }
+
     /// Creates and runs a container attached; returns (exit code, stdout, stderr).
     func run(_ spec: ContainerSpec, image: ContainerImage? = nil) async throws -> (code: Int32, out: String, err: String, id: String) {
         let record = try await service.create(spec, image: image ?? busybox())

@@ -50,8 +50,9 @@ let package = Package(
         .target(name: "CRuntime"),
 
         // The per-container monitor (parent of the container's process): log, exit status,
-        // restarts, healthchecks, control socket. Foundation-free to stay under 4 MiB RSS.
-        .target(name: "Monitor", dependencies: ["SystemSupport", "CRuntime"]),
+        // restarts, healthchecks, control socket, IPv6 published ports. Foundation-free to
+        // stay under 4 MiB RSS.
+        .target(name: "Monitor", dependencies: ["SystemSupport", "NetworkServices", "CRuntime"]),
         .executableTarget(
             name: "swiftcompose-monitor",
             dependencies: ["Monitor"],

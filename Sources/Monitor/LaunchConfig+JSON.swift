@@ -1,3 +1,4 @@
+import NetworkServices
 import SystemSupport
 
 // LaunchConfig ⇄ JSON by hand: the monitor has no Codable/Foundation.
@@ -69,6 +70,7 @@ extension LaunchConfig {
             ("logMaxSize", number(logMaxSize)), ("logMaxFiles", number(logMaxFiles)),
             ("restartPolicy", .string(restartPolicy)), ("restartMaxRetries", number(restartMaxRetries)),
             ("stopSignal", number(stopSignal)), ("stopTimeout", number(stopTimeout)), ("autoRemove", .bool(autoRemove)),
+            ("proxiedPorts", JSONValue(proxiedPorts.map(\.argument))),
         ]
         if let healthcheck {
             members.append(("healthcheck", .object([
@@ -125,6 +127,12 @@ extension LaunchConfig {
         stopSignal = Int32(json["stopSignal"]?.intValue ?? 15)
         stopTimeout = json["stopTimeout"]?.intValue ?? 10
         autoRemove = json["autoRemove"]?.boolValue ?? false
+        for text in json["proxiedPorts"]?.stringArray ?? [] {
+            guard let binding = PortBinding(argument: text) else {
+                throw EngineError(.corrupt, "the container's launch configuration has an unreadable published port \"\(text)\"")
+            }
+            proxiedPorts.append(binding)
+        }
         if let check = json["healthcheck"], check != .null {
             healthcheck = Healthcheck(
                 test: check["test"]?.stringArray ?? [], interval: Int64(check["interval"]?.intValue ?? 30_000_000_000),

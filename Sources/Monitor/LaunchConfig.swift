@@ -1,3 +1,4 @@
+import NetworkServices
 import SystemSupport
 
 /// Everything the monitor needs to start and supervise one container, fully resolved by
@@ -103,6 +104,9 @@ public struct LaunchConfig: Sendable, Equatable {
     public var stopSignal: Int32 = 15
     public var stopTimeout: Int = 10
     public var autoRemove = false
+    /// Published ports the monitor serves with the userland proxy while it runs: those on
+    /// IPv6 host addresses (IPv4 ones are kernel DNAT rules the network layer owns).
+    public var proxiedPorts: [PortBinding] = []
 
     public init(id: String, directory: String, controlSocket: String, rootfs: String, process: Process) {
         self.id = id; self.directory = directory; self.controlSocket = controlSocket

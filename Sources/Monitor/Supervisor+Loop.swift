@@ -1,5 +1,6 @@
 import CRuntime
 import Glibc
+import NetworkServices
 import SystemSupport
 
 extension Supervisor {
@@ -9,8 +10,11 @@ extension Supervisor {
         for fd in outputs.keys { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
         if let probe { fds.append(pollfd(fd: probe.output, events: Int16(POLLIN), revents: 0)) }
         for fd in clients.keys { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+        if let portProxy { fds.append(pollfd(fd: portProxy.descriptor, events: Int16(POLLIN), revents: 0)) }
         let now = Timestamp.monotonic()
-        let deadlines = [killDeadline, restartAt, holdUntil, nextProbe, probe?.deadline, trimAt].compactMap { $0 }
+        // Open UDP flows need a regular call, so the idle ones are dropped.
+        let sweep = (portProxy?.activeUDPFlows ?? 0) > 0 ? now + Int64(PortProxy.sweepInterval) * 1_000_000_000 : nil
+        let deadlines = [killDeadline, restartAt, holdUntil, nextProbe, probe?.deadline, trimAt, sweep].compactMap { $0 }
         let timeout = deadlines.min().map { Int32(clamping: max(0, ($0 - now + 999_999) / 1_000_000)) } ?? -1
         let ready = poll(&fds, nfds_t(fds.count), timeout)
         if ready < 0 && errno != EINTR { finished = true; return }
@@ -24,7 +28,9 @@ extension Supervisor {
             else if outputs[entry.fd] != nil { readOutput(entry.fd) }
             else if entry.fd == probe?.output { readProbeOutput() }
             else if clients[entry.fd] != nil { readClient(entry.fd) }
+            else if entry.fd == portProxy?.descriptor { portProxy?.serviceEvents() }
         }
+        if sweep != nil, ready == 0 { portProxy?.serviceEvents() }
         runTimers()
     }
 
@@ -150,6 +156,7 @@ extension Supervisor {
     /// With --rm the container is removed first: a `run --rm` returns as soon as it hears
     /// the exit, with nothing left to wait for.
     func shutDown() {
+        portProxy?.stop()
         unlink(config.controlSocket)
         while true {
             let fd = cr_accept(listener, 1)

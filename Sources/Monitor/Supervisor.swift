@@ -1,11 +1,13 @@
 import CRuntime
 import Glibc
+import NetworkServices
 import SystemSupport
 
 /// The per-container monitor: parent of the container's process, keeper of its log and
 /// exit status, executor of its restart policy and healthcheck, and server of its control
-/// socket. Single-threaded: one poll loop over the container's output, the socket's
-/// clients, a signalfd for SIGCHLD, and timers.
+/// socket, and the proxy of its IPv6 published ports. Single-threaded: one poll loop over
+/// the container's output, the socket's clients, a signalfd for SIGCHLD, the port proxy's
+/// descriptor, and timers.
 public final class Supervisor {
     let config: LaunchConfig
     var state: ContainerRunState
@@ -15,6 +17,8 @@ public final class Supervisor {
 
     var listener: Int32 = -1
     var signalFD: Int32 = -1
+    /// Serves `config.proxiedPorts` for as long as the monitor runs, restarts included.
+    var portProxy: PortProxy?
     var clients: [Int32: Client] = [:]
     /// Output sources: fd → (owner, stream name). Owner 0 is the container's main process.
     var outputs: [Int32: (owner: pid_t, stream: ControlFrame)] = [:]
@@ -74,6 +78,15 @@ public final class Supervisor {
         } catch {
             report(handshake, "failed 125 cannot listen on \(config.controlSocket): \(error)")
             return 125
+        }
+        if !config.proxiedPorts.isEmpty {
+            // Bound before the container starts: a taken port fails the start, as with Docker.
+            do { portProxy = try PortProxy(bindings: config.proxiedPorts) } catch {
+                close(listener)
+                unlink(config.controlSocket)
+                report(handshake, "failed 125 \(error.message)")
+                return 125
+            }
         }
         if hold {
             holdUntil = Timestamp.monotonic() + 10_000_000_000

@@ -158,12 +158,12 @@ extension Orchestrator {
             spec.addresses.append(endpoint.ipv4Address)
             spec.aliases += aliases
             if published.isEmpty, let address = IPv4Address(endpoint.ipv4Address) {
-                published = try portBindings(service, containerIP: address)
+                published = try PublishedPorts.bindings(of: service, containerIP: address)
             }
         }
         if spec.dns.isEmpty { spec.dns = Array(dnsServers.prefix(1)) }
         if !published.isEmpty {
-            try networks.publishThroughKernel(published, containerID: name)
+            try networks.publish(published, containerID: name)
             spec.publishedPorts = published.map {
                 var port = ContainerSpec.PortSpec(containerPort: $0.containerPort)
                 port.hostIP = $0.hostIP.description
@@ -174,37 +174,10 @@ extension Orchestrator {
         }
     }
 
-    /// The service's `ports:` as bindings; a port without a host port gets a free one,
-    /// and a host port already taken is refused before anything is created.
-    func portBindings(_ service: Service, containerIP: IPv4Address) throws -> [PortBinding] {
-        var result: [PortBinding] = []
-        for port in service.ports {
-            let transport: PortBinding.Transport = port.protocol == "udp" ? .udp : .tcp
-            guard let hostIP = IPv4Address(port.hostIP ?? "0.0.0.0") else {
-                throw OrchestratorError("service \"\(service.name)\": host address \(port.hostIP ?? "") of port \(port.target) is not IPv4; IPv6 publishing is not supported")
-            }
-            var hostPort: UInt16
-            if let published = port.published {
-                let low = published.split(separator: "-").first.flatMap { UInt16($0) }
-                guard let low else { throw OrchestratorError("service \"\(service.name)\": invalid published port \(published)") }
-                hostPort = low
-            } else {
-                hostPort = try FreePort.find(transport: transport)
-            }
-            result.append(PortBinding(hostIP: hostIP, hostPort: hostPort, transport: transport,
-                                      containerIP: containerIP, containerPort: UInt16(clamping: port.target)))
-        }
-        // A taken host port is refused before anything is created, naming its holder.
-        do { try PortProxy.checkAvailable(result) } catch {
-            throw OrchestratorError("service \"\(service.name)\": \(error.message)")
-        }
-        return result
-    }
-
     /// Undoes a container's networking: endpoints, sandbox and forwarded ports.
     func cleanUpNetworking(_ name: String, publishedPorts: Bool = true) {
         try? networks.removeSandbox(containerID: name)
-        if publishedPorts { try? networks.unpublishThroughKernel(containerID: name) }
+        if publishedPorts { try? networks.unpublish(containerID: name) }
     }
 
     /// Stops and removes a container with everything it had.
@@ -220,24 +193,5 @@ extension Orchestrator {
         cleanUpNetworking(info.name, publishedPorts: !info.record.spec.publishedPorts.isEmpty)
         SecretFiles.remove(state: state, container: info.name)
         progress.event(.container(info.name), .done("Removed"))
-    }
-}
-
-/// A free port for a service port published without a host port.
-enum FreePort {
-    static func find(transport: PortBinding.Transport) throws -> UInt16 {
-        let fd = socket(AF_INET, (transport == .udp ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw OrchestratorError("cannot open a socket to find a free port") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw OrchestratorError("cannot find a free port") }
-        return UInt16(bigEndian: address.sin_port)
     }
 }

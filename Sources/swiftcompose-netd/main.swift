@@ -34,21 +34,6 @@ func closeInheritedDescriptors() {
     for fd in leaked where fd != own { close(fd) }
 }
 
-/// "127.0.0.1:8080:172.18.0.2:80/tcp"
-func parseBinding(_ text: String) -> PortBinding? {
-    let parts = text.split(separator: "/")
-    let transport: PortBinding.Transport
-    switch parts.count == 2 ? String(parts[1]) : "tcp" {
-    case "tcp": transport = .tcp
-    case "udp": transport = .udp
-    default: return nil
-    }
-    let fields = parts[0].split(separator: ":")
-    guard fields.count == 4, let hostIP = IPv4Address(fields[0]), let hostPort = UInt16(fields[1]),
-          let containerIP = IPv4Address(fields[2]), let containerPort = UInt16(fields[3]) else { return nil }
-    return PortBinding(hostIP: hostIP, hostPort: hostPort, transport: transport, containerIP: containerIP, containerPort: containerPort)
-}
-
 closeInheritedDescriptors()
 var options: [String: String] = ["--port": "53", "--resolv-conf": "/etc/resolv.conf"]
 var published: [PortBinding] = []
@@ -56,7 +41,7 @@ var arguments = CommandLine.arguments.dropFirst()
 while let name = arguments.popFirst() {
     guard name.hasPrefix("--"), let value = arguments.popFirst() else { fail("unexpected argument \(name)") }
     if name == "--publish" {
-        guard let binding = parseBinding(value) else { fail("--publish \(value): expected HOST_IP:HOST_PORT:CONTAINER_IP:CONTAINER_PORT[/udp]") }
+        guard let binding = PortBinding(argument: value) else { fail("--publish \(value): expected HOST_IP:HOST_PORT:CONTAINER_IP:CONTAINER_PORT[/udp]") }
         published.append(binding)
     } else {
         options[name] = value

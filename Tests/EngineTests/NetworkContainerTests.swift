@@ -73,7 +73,7 @@ struct NetworkContainerTests {
             #expect(Set(lines.dropFirst()) == ["shop-web-1", "shop-web-2"], "\(result.out)")
 
             // A published port of replica 1, reached through 127.0.0.1.
-            let proxy = try PortProxy(bindings: [PortBinding(hostIP: IPv4Address(127, 0, 0, 1), hostPort: 0,
+            let proxy = try PortProxy(bindings: [PortBinding(hostIP: .v4(IPv4Address(127, 0, 0, 1)), hostPort: 0,
                                                              containerIP: IPv4Address(replicas[0].ipv4Address)!, containerPort: 80)])
             proxy.start()
             defer { proxy.stop() }

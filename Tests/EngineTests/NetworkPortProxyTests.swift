@@ -1,5 +1,6 @@
 import Foundation
 import NetworkServices
+import Synchronization
 import SystemSupport
 import Testing
 @testable import Engine
@@ -83,17 +84,31 @@ func boundPort(_ fd: Int32) -> UInt16 {
     return UInt16(bigEndian: address.sin_port)
 }
 
-/// Connects to 127.0.0.1:port, sends `payload`, half-closes, and returns all it gets back.
-func tcpRoundTrip(port: UInt16, payload: [UInt8]) -> [UInt8]? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+/// A connected or bound socket's address on the loopback of either family.
+func withLoopback<T>(_ port: UInt16, ipv6: Bool, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    if !ipv6 {
+        var address = loopback(port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
+    var address = sockaddr_in6()
+    address.sin6_family = sa_family_t(AF_INET6)
+    address.sin6_port = port.bigEndian
+    withUnsafeMutableBytes(of: &address.sin6_addr) { $0[15] = 1 }
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+    }
+}
+
+/// Connects to 127.0.0.1:port (or [::1]:port), sends `payload`, half-closes, and returns
+/// all it gets back.
+func tcpRoundTrip(port: UInt16, payload: [UInt8], ipv6: Bool = false) -> [UInt8]? {
+    let fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var timeout = timeval(tv_sec: 5, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = loopback(port)
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { return nil }
+    guard withLoopback(port, ipv6: ipv6, { connect(fd, $0, $1) }) == 0 else { return nil }
     let writer = Thread {
         var offset = 0
         while offset < payload.count {
@@ -114,16 +129,13 @@ func tcpRoundTrip(port: UInt16, payload: [UInt8]) -> [UInt8]? {
     return received
 }
 
-/// Sends a datagram from a fresh socket to 127.0.0.1:port and returns the reply.
-func udpRoundTrip(port: UInt16, payload: [UInt8]) -> [UInt8]? {
-    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+/// Sends a datagram from a fresh socket to 127.0.0.1:port (or [::1]:port) and returns the reply.
+func udpRoundTrip(port: UInt16, payload: [UInt8], ipv6: Bool = false) -> [UInt8]? {
+    let fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
     defer { close(fd) }
     var timeout = timeval(tv_sec: 3, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = loopback(port)
-    _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
+    _ = withLoopback(port, ipv6: ipv6) { connect(fd, $0, $1) }
     _ = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
     var buffer = [UInt8](repeating: 0, count: 65536)
     let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -145,7 +157,7 @@ func proxyThreadCount() -> Int {
     @Test(.timeLimit(.minutes(1))) func relaysTCPWholeAndHalfClosed() throws {
         let echo = try EchoServer()
         defer { echo.stop() }
-        let proxy = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: 0, containerIP: local, containerPort: echo.port)])
+        let proxy = try PortProxy(bindings: [PortBinding(hostIP: .v4(local), hostPort: 0, containerIP: local, containerPort: echo.port)])
         proxy.start()
         defer { proxy.stop() }
         let port = proxy.bindings[0].hostPort
@@ -162,7 +174,7 @@ func proxyThreadCount() -> Int {
     @Test(.timeLimit(.minutes(1))) func relaysUDPPerClientAndForgetsIdleClients() throws {
         let echo = try EchoServer(udp: true)
         defer { echo.stop() }
-        let proxy = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: 0, transport: .udp,
+        let proxy = try PortProxy(bindings: [PortBinding(hostIP: .v4(local), hostPort: 0, transport: .udp,
                                                          containerIP: local, containerPort: echo.port)],
                                   udpIdleTimeout: 1)
         proxy.start()
@@ -177,6 +189,44 @@ func proxyThreadCount() -> Int {
             waited += 1
         }
         #expect(proxy.activeUDPFlows == 0, "idle UDP flows were not dropped")
+    }
+
+    /// The container monitor's way: no thread of the proxy's own, its descriptor polled by
+    /// the host's loop. IPv6 listeners relay to an IPv4 server, and leave IPv4 alone.
+    @Test(.timeLimit(.minutes(1))) func servesIPv6ListenersFromTheHostsOwnPollLoop() throws {
+        let tcpEcho = try EchoServer()
+        let udpEcho = try EchoServer(udp: true)
+        defer { tcpEcho.stop(); udpEcho.stop() }
+        let loopback6 = IPAddress.v6(IPv6Address(1))
+        let proxy = try PortProxy(bindings: [
+            PortBinding(hostIP: loopback6, hostPort: 0, containerIP: local, containerPort: tcpEcho.port),
+            PortBinding(hostIP: loopback6, hostPort: 0, transport: .udp, containerIP: local, containerPort: udpEcho.port),
+        ], udpIdleTimeout: 1)
+        let stopLoop = Atomic<Bool>(false)
+        let loopEnded = DispatchSemaphore(value: 0)
+        Thread {
+            while !stopLoop.load(ordering: .relaxed) {
+                var entry = pollfd(fd: proxy.descriptor, events: Int16(POLLIN), revents: 0)
+                _ = poll(&entry, 1, 200)
+                proxy.serviceEvents()
+            }
+            loopEnded.signal()
+        }.start()
+        let (tcpPort, udpPort) = (proxy.bindings[0].hostPort, proxy.bindings[1].hostPort)
+        #expect(tcpPort != 0 && udpPort != 0)
+        let payload = (0..<2_000_000).map { UInt8(truncatingIfNeeded: $0 &* 17) }
+        #expect(tcpRoundTrip(port: tcpPort, payload: payload, ipv6: true) == payload)
+        #expect(udpRoundTrip(port: udpPort, payload: Array("six".utf8), ipv6: true) == Array("six".utf8))
+        #expect(proxy.activeUDPFlows == 1)
+        for _ in 0..<50 where proxy.activeUDPFlows > 0 { usleep(100_000) }
+        #expect(proxy.activeUDPFlows == 0, "the host loop's calls did not drop the idle UDP flow")
+        // IPv6-only: the same port number is still free on IPv4.
+        #expect((try? PortProxy.checkAvailable([PortBinding(hostIP: .v4(local), hostPort: tcpPort, containerIP: local,
+                                                            containerPort: 1)])) != nil)
+        stopLoop.store(true, ordering: .relaxed)
+        loopEnded.wait()
+        proxy.stop()
+        #expect(tcpRoundTrip(port: tcpPort, payload: Array("gone".utf8), ipv6: true) == nil)
     }
 
     @Test func aTakenPortIsRefusedNamingItsHolderAndNothingStaysBound() throws {
@@ -194,8 +244,8 @@ func proxyThreadCount() -> Int {
         for _ in 0..<20 {
             freePort = UInt16.random(in: 20000...29000)
             do {
-                _ = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: freePort, containerIP: local, containerPort: 9),
-                                             PortBinding(hostIP: local, hostPort: taken, containerIP: local, containerPort: 9)])
+                _ = try PortProxy(bindings: [PortBinding(hostIP: .v4(local), hostPort: freePort, containerIP: local, containerPort: 9),
+                                             PortBinding(hostIP: .v4(local), hostPort: taken, containerIP: local, containerPort: 9)])
                 Issue.record("a taken port was accepted")
                 break
             } catch {
@@ -206,7 +256,7 @@ func proxyThreadCount() -> Int {
             }
         }
         do {
-            try PortProxy.checkAvailable([PortBinding(hostIP: local, hostPort: taken, containerIP: local, containerPort: 9)]) {
+            try PortProxy.checkAvailable([PortBinding(hostIP: .v4(local), hostPort: taken, containerIP: local, containerPort: 9)]) {
                 $0.pid == getpid() ? "container web-1 of project shop" : nil
             }
             Issue.record("a taken port passed the check")
@@ -214,7 +264,7 @@ func proxyThreadCount() -> Int {
             #expect(error.message.hasPrefix("127.0.0.1:\(taken)/tcp is already in use by container web-1 of project shop"))
         }
         // The port bound before the failure was released again.
-        let again = try PortProxy(bindings: [PortBinding(hostIP: local, hostPort: freePort, containerIP: local, containerPort: 9)])
+        let again = try PortProxy(bindings: [PortBinding(hostIP: .v4(local), hostPort: freePort, containerIP: local, containerPort: 9)])
         again.stop()
     }
 
@@ -226,7 +276,7 @@ func proxyThreadCount() -> Int {
         var bindings: [PortBinding] = []
         for _ in 0..<20 {
             let start = UInt16.random(in: 20000...29000)
-            let candidate = PortBinding.range(hostIP: local, hostPorts: start...(start + 99), containerIP: local,
+            let candidate = PortBinding.range(hostIP: .v4(local), hostPorts: start...(start + 99), containerIP: local,
                                               containerPorts: echo.port...echo.port)!
             if (try? PortProxy.checkAvailable(candidate)) != nil { bindings = candidate; break }
         }
@@ -339,12 +389,12 @@ extension NetworkPortProxyTests {
         let (loopbackPort, anyPort) = (probe.bindings[0].hostPort, probe.bindings[1].hostPort)
         probe.stop()
         let containerIP = IPv4Address(endpoint.ipv4Address)!
-        try bed.manager.publishThroughKernel([
-            PortBinding(hostIP: IPv4Address(127, 0, 0, 1), hostPort: loopbackPort, containerIP: containerIP, containerPort: 80),
+        try bed.manager.publish([
+            PortBinding(hostIP: .v4(IPv4Address(127, 0, 0, 1)), hostPort: loopbackPort, containerIP: containerIP, containerPort: 80),
             PortBinding(hostPort: anyPort, containerIP: containerIP, containerPort: 80),
         ], containerID: bed.name("web"))
         let table = KernelPortForwarding.table(bed.name("web"))
-        defer { try? bed.manager.unpublishThroughKernel(containerID: bed.name("web")) }
+        defer { try? bed.manager.unpublish(containerID: bed.name("web")) }
         let fetch = { (arguments: [String]) throws -> String in
             var page = ""
             for _ in 0..<50 {
@@ -360,11 +410,11 @@ extension NetworkPortProxyTests {
         #expect(try fetch(["nsenter", "--net=\(client)", "busybox", "wget", "-q", "-O", "-",
                            "http://\(network.gateway):\(anyPort)/"]) == "kernel\n")
         #expect(try runCommand(["nft", "list", "tables"]).output.contains(table))
-        #expect(bed.manager.publishedThroughKernel()[bed.name("web")]?.map(\.hostPort) == [loopbackPort, anyPort])
+        #expect(bed.manager.publishedPorts()[bed.name("web")]?.map(\.hostPort) == [loopbackPort, anyPort])
         // Kernel rules hold no socket: a second claim on the port is refused from the records,
         // and a port a process listens on is refused too.
         do {
-            try bed.manager.publishThroughKernel([PortBinding(hostIP: IPv4Address(127, 0, 0, 1), hostPort: anyPort,
+            try bed.manager.publish([PortBinding(hostIP: .v4(IPv4Address(127, 0, 0, 1)), hostPort: anyPort,
                                                               containerIP: containerIP, containerPort: 81)],
                                                  containerID: bed.name("other"))
             Issue.record("a port forwarded for one container was given to another")
@@ -374,18 +424,18 @@ extension NetworkPortProxyTests {
         let listener = try PortProxy(bindings: [PortBinding(hostPort: 0, containerIP: IPv4Address(1), containerPort: 1)])
         defer { listener.stop() }
         do {
-            try bed.manager.publishThroughKernel([PortBinding(hostPort: listener.bindings[0].hostPort, containerIP: containerIP,
+            try bed.manager.publish([PortBinding(hostPort: listener.bindings[0].hostPort, containerIP: containerIP,
                                                               containerPort: 80)], containerID: bed.name("other"))
             Issue.record("a port with a listener was forwarded")
         } catch {
             #expect(error.code == .inUse && error.message.contains("pid \(getpid())"), "\(error.message)")
         }
-        try bed.manager.unpublishThroughKernel(containerID: bed.name("web"))
-        #expect(bed.manager.publishedThroughKernel().isEmpty)
+        try bed.manager.unpublish(containerID: bed.name("web"))
+        #expect(bed.manager.publishedPorts().isEmpty)
         #expect(!(try runCommand(["nft", "list", "tables"]).output.contains(table)))
         #expect(try runCommand(["busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:\(loopbackPort)/"], timeout: 3).output != "kernel\n")
         #expect(throws: EngineError.self) {
-            try bed.manager.publishThroughKernel([PortBinding(hostPort: 1234, containerIP: IPv4Address(10, 99, 99, 2), containerPort: 80)],
+            try bed.manager.publish([PortBinding(hostPort: 1234, containerIP: IPv4Address(10, 99, 99, 2), containerPort: 80)],
                                                  containerID: "nowhere")
         }
     }

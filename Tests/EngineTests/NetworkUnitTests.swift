@@ -28,6 +28,42 @@ import Testing
         #expect(IPv6Address(bytes: subnet.address(at: 2).bytes) == IPv6Address("fd00:1:2:3::2"))
     }
 
+    @Test func hostAddressesOfEitherFamilyParseAndOverlapWithinTheirFamily() throws {
+        #expect(IPAddress("127.0.0.1") == .v4(IPv4Address(127, 0, 0, 1)))
+        #expect(IPAddress("::1") == .v6(IPv6Address(1)) && IPAddress("[::1]") == .v6(IPv6Address(1)))
+        #expect(IPAddress("[127.0.0.1]") == nil && IPAddress("localhost") == nil && IPAddress("[::1") == nil)
+        #expect(IPAddress.anyIPv6.hostText == "[::]" && IPAddress.anyIPv4.hostText == "0.0.0.0")
+        let loopback6 = try #require(IPAddress("::1"))
+        #expect(IPAddress.anyIPv6.overlaps(loopback6) && loopback6.overlaps(loopback6))
+        #expect(!IPAddress.anyIPv4.overlaps(loopback6) && !IPAddress.anyIPv6.overlaps(.anyIPv4))
+        #expect(!loopback6.overlaps(try #require(IPAddress("fd00::1"))))
+    }
+
+    @Test func portBindingsTravelAsOneWordOfEitherFamily() throws {
+        let container = IPv4Address(172, 18, 0, 2)
+        let v6 = PortBinding(hostIP: .anyIPv6, hostPort: 8080, transport: .udp, containerIP: container, containerPort: 80)
+        #expect(v6.argument == "[::]:8080:172.18.0.2:80/udp")
+        #expect(PortBinding(argument: v6.argument) == v6)
+        #expect(v6.description == "[::]:8080->172.18.0.2:80/udp" && v6.hostEndpoint == "[::]:8080/udp")
+        let v4 = try #require(PortBinding(argument: "127.0.0.1:8080:172.18.0.2:80"))
+        #expect(v4.hostIP == .v4(IPv4Address(127, 0, 0, 1)) && v4.transport == .tcp)
+        for bad in ["8080:172.18.0.2:80", "[::]:8080:fd00::2:80", "[::]:8080:172.18.0.2:80/sctp", "[::]:x:172.18.0.2:80"] {
+            #expect(PortBinding(argument: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func publishedPortRecordsKeepIPv6AndClashOnlyWithinAFamily() throws {
+        let v6 = try #require(PublishedPortRecords.parse(":: 8080 tcp 172.18.0.2 80"))
+        #expect(v6.hostIP == .anyIPv6 && v6.hostPort == 8080)
+        let loopback6 = PortBinding(hostIP: .v6(IPv6Address(1)), hostPort: 8080, containerIP: IPv4Address(172, 18, 0, 3), containerPort: 80)
+        let any4 = PortBinding(hostPort: 8080, containerIP: IPv4Address(172, 18, 0, 3), containerPort: 80)
+        #expect(PublishedPortRecords.clash(v6, loopback6))
+        #expect(!PublishedPortRecords.clash(v6, any4))
+        var udp = loopback6
+        udp.transport = .udp
+        #expect(!PublishedPortRecords.clash(v6, udp))
+    }
+
     @Test func subnetsOverlap() throws {
         let wide = try #require(IPv4Subnet("172.16.0.0/12"))
         let inner = try #require(IPv4Subnet("172.18.0.0/16"))

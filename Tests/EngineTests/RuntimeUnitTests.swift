@@ -1,5 +1,6 @@
 import Foundation
 import Monitor
+import NetworkServices
 import SystemSupport
 import Testing
 @testable import Engine
@@ -28,6 +29,9 @@ struct RuntimeUnitTests {
         config.sysctls = ["net.ipv4.ip_forward": "1"]
         config.healthcheck = LaunchConfig.Healthcheck(test: ["true"], interval: 1, timeout: 2, startPeriod: 3, startInterval: 4, retries: 5)
         config.symlinks = [["/dev/fd", "/proc/self/fd"]]
+        config.proxiedPorts = [PortBinding(hostIP: .anyIPv6, hostPort: 8080, containerIP: IPv4Address(172, 18, 0, 2), containerPort: 80),
+                               PortBinding(hostIP: .v6(IPv6Address(1)), hostPort: 53, transport: .udp,
+                                           containerIP: IPv4Address(172, 18, 0, 2), containerPort: 5353)]
         let decoded = try LaunchConfig(json: try JSONValue.parse(config.json.serialized))
         #expect(decoded == config)
     }

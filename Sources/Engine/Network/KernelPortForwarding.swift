@@ -2,56 +2,63 @@ import Glibc
 import NetworkServices
 import SystemSupport
 
-/// Published ports forwarded by the kernel (nftables DNAT) instead of the userland proxy:
-/// the ceiling for throughput and connection rate, and the way other hosts reach a port
-/// without a proxy hop. Each container's rules live in a table of their own
-/// (`ip swiftcompose-ports-<hash>`), removed whole with `unpublishThroughKernel`.
+/// Published ports. IPv4 ones are forwarded by the kernel (nftables DNAT), which holds no
+/// socket and costs no proxy hop: the ceiling for throughput and connection rate. Each
+/// container's rules live in a table of their own (`ip swiftcompose-ports-<hash>`), removed
+/// whole with `unpublish`.
 ///
 /// Traffic from the host itself (127.0.0.1 included) is caught in the output hook; for
 /// packets from 127.0.0.1 to leave through the bridge at all, the bridge gets
 /// `route_localnet`, and such packets — like hairpin traffic from the container's own
 /// network — are masqueraded so the reply comes back through the host.
+///
+/// IPv6 ones cannot be DNATed onto a container's IPv4 address (nor can ::1 be routed out at
+/// all), so the container's monitor serves them with the userland port proxy while it runs
+/// (`LaunchConfigBuilder`). They are recorded here all the same, so a conflict with another
+/// container is refused up front, naming it.
 extension NetworkManager {
-    public func publishThroughKernel(_ bindings: [PortBinding], containerID: String) throws(EngineError) {
+    public func publish(_ bindings: [PortBinding], containerID: String) throws(EngineError) {
         guard !bindings.isEmpty else { return }
         let networks = try list()
-        var subnets: [IPv4Subnet] = []
+        var forwarded: [(PortBinding, IPv4Subnet)] = []
         for binding in bindings {
             guard binding.hostPort != 0 else {
-                throw EngineError(.invalidArgument, "kernel forwarding needs a fixed host port (\(binding))")
+                throw EngineError(.invalidArgument, "a published port needs a fixed host port (\(binding))")
             }
             guard let record = networks.first(where: { IPv4Subnet($0.subnet)?.contains(binding.containerIP) == true }),
                   let subnet = IPv4Subnet(record.subnet) else {
                 throw EngineError(.notFound, "\(binding.containerIP) is on none of the engine's networks; cannot forward \(binding)")
             }
+            guard !binding.hostIP.isIPv6 else { continue }
             try enableLocalnetRouting(bridge: record.bridge)
-            subnets.append(subnet)
+            forwarded.append((binding, subnet))
         }
         let records = PublishedPortRecords(state: state)
         try records.locked { () throws(EngineError) in
-            // A port another container forwards, or a socket listens on, is refused first.
+            // A port another container publishes, or a socket listens on, is refused first.
             try records.checkFree(bindings, for: containerID)
-            try NetworkFirewall.apply(KernelPortForwarding.ruleset(bindings, table: KernelPortForwarding.table(containerID),
-                                                                   subnets: subnets),
-                                      what: "forward the published ports of container \(containerID)")
+            if !forwarded.isEmpty {
+                try NetworkFirewall.apply(KernelPortForwarding.ruleset(forwarded, table: KernelPortForwarding.table(containerID)),
+                                          what: "forward the published ports of container \(containerID)")
+            }
             do throws(EngineError) {
                 try records.save(bindings, for: containerID)
             } catch {
-                try? unpublishThroughKernel(containerID: containerID)
+                try? unpublish(containerID: containerID)
                 throw error
             }
         }
     }
 
-    /// Removes the container's forwarding rules; none at all is fine.
-    public func unpublishThroughKernel(containerID: String) throws(EngineError) {
+    /// Removes the container's forwarding rules and records; none at all is fine.
+    public func unpublish(containerID: String) throws(EngineError) {
         let table = KernelPortForwarding.table(containerID)
         try NetworkFirewall.apply("table ip \(table)\ndelete table ip \(table)\n", what: "remove nftables table \(table)")
         PublishedPortRecords(state: state).delete(for: containerID)
     }
 
-    /// Every container's kernel-forwarded ports, by container id (for `port` and `ps`).
-    public func publishedThroughKernel() -> [String: [PortBinding]] {
+    /// Every container's published ports, by container id (for `port` and `ps`).
+    public func publishedPorts() -> [String: [PortBinding]] {
         Dictionary(PublishedPortRecords(state: state).all(), uniquingKeysWith: { first, _ in first })
     }
 
@@ -71,11 +78,12 @@ enum KernelPortForwarding {
         "swiftcompose-ports-" + SHA256Hasher.digest(Array(containerID.utf8)).dropFirst(7).prefix(12)
     }
 
-    static func ruleset(_ bindings: [PortBinding], table: String, subnets: [IPv4Subnet]) -> String {
+    /// DNAT rules for IPv4 bindings, each with the subnet of its container's network.
+    static func ruleset(_ bindings: [(PortBinding, IPv4Subnet)], table: String) -> String {
         var dnat: [String] = []
         var masquerade: [String] = []
-        for (binding, subnet) in zip(bindings, subnets) {
-            let destination = binding.hostIP.value == 0 ? "fib daddr type local" : "ip daddr \(binding.hostIP)"
+        for (binding, subnet) in bindings {
+            let destination = binding.hostIP.isUnspecified ? "fib daddr type local" : "ip daddr \(binding.hostIP)"
             let proto = binding.transport.rawValue
             dnat.append("\(destination) \(proto) dport \(binding.hostPort) dnat to \(binding.containerIP):\(binding.containerPort)")
             masquerade.append("ct status dnat ip saddr { 127.0.0.0/8, \(subnet) } ip daddr \(binding.containerIP) "

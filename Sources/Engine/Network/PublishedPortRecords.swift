@@ -2,10 +2,11 @@ import Glibc
 import NetworkServices
 import SystemSupport
 
-/// The ports the engine forwards through the kernel, one file per container under
-/// `<run>/ports/` (`<container-id>` on the first line, then one binding per line). Kernel
-/// rules hold no socket, so without these records a second container could claim a port
-/// the first already forwards, and silently lose to it.
+/// The ports the engine publishes, one file per container under `<run>/ports/`
+/// (`<container-id>` on the first line, then one binding per line). Kernel rules hold no
+/// socket, and a stopped container's monitor holds none either, so without these records
+/// a second container could claim a port the first already publishes, and silently lose
+/// to it, or take it away while the first is stopped.
 struct PublishedPortRecords {
     let directory: String
 
@@ -25,22 +26,19 @@ struct PublishedPortRecords {
         return try body()
     }
 
-    /// Refuses bindings that clash with another container's, or with a socket already
-    /// listening on the port (the kernel rule would take its local traffic away).
+    /// Refuses bindings that clash with another container's (named, even while it is
+    /// stopped), then any a socket of this host holds (named by its process): a kernel rule
+    /// would take that socket's local traffic away, and the monitor could not listen.
     func checkFree(_ bindings: [PortBinding], for containerID: String) throws(EngineError) {
         for (owner, theirs) in all() where owner != containerID {
             for binding in bindings {
                 if let clash = theirs.first(where: { PublishedPortRecords.clash($0, binding) }) {
-                    throw EngineError(.inUse, "\(place(binding)) is already published by container \(owner) "
-                        + "(\(clash)); stop it or publish another host port")
+                    throw EngineError(.inUse, "\(binding.hostEndpoint) is already published by container \(owner) "
+                        + "(\(clash)); remove it or publish another host port")
                 }
             }
         }
-        for binding in bindings {
-            if let holder = PortHolder.find(port: binding.hostPort, transport: binding.transport) {
-                throw EngineError(.inUse, "\(place(binding)) is already in use by \(holder); stop it or publish another host port")
-            }
-        }
+        try PortProxy.checkAvailable(bindings)
     }
 
     func save(_ bindings: [PortBinding], for containerID: String) throws(EngineError) {
@@ -77,21 +75,17 @@ struct PublishedPortRecords {
 
     static func parse(_ line: Substring) -> PortBinding? {
         let fields = line.split(separator: " ")
-        guard fields.count == 5, let hostIP = IPv4Address(fields[0]), let hostPort = UInt16(fields[1]),
+        guard fields.count == 5, let hostIP = IPAddress(fields[0]), let hostPort = UInt16(fields[1]),
               let transport = PortBinding.Transport(rawValue: String(fields[2])),
               let containerIP = IPv4Address(fields[3]), let containerPort = UInt16(fields[4]) else { return nil }
         return PortBinding(hostIP: hostIP, hostPort: hostPort, transport: transport, containerIP: containerIP,
                            containerPort: containerPort)
     }
 
-    /// Same port and protocol on overlapping host addresses (0.0.0.0 overlaps every one).
+    /// Same port and protocol on overlapping host addresses (0.0.0.0 overlaps every IPv4
+    /// one, :: every IPv6 one).
     static func clash(_ one: PortBinding, _ other: PortBinding) -> Bool {
-        one.hostPort == other.hostPort && one.transport == other.transport
-            && (one.hostIP.value == 0 || other.hostIP.value == 0 || one.hostIP == other.hostIP)
-    }
-
-    private func place(_ binding: PortBinding) -> String {
-        "\(binding.hostIP):\(binding.hostPort)/\(binding.transport.rawValue)"
+        one.hostPort == other.hostPort && one.transport == other.transport && one.hostIP.overlaps(other.hostIP)
     }
 
     private func path(of containerID: String) -> String {

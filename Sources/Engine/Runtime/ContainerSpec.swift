@@ -43,7 +43,8 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
     /// Addresses of this container on its networks, for /etc/hosts (set by the network layer).
     public var addresses: [String] = []
     public var aliases: [String] = []
-    public var publishedPorts: [PortSpec] = []   // served by the network layer's port proxy
+    /// IPv4 ones are the network layer's kernel rules; IPv6 ones the monitor's port proxy.
+    public var publishedPorts: [PortSpec] = []
     public var restartPolicy = RestartPolicy()
     public var healthcheck: HealthcheckSpec?
     public var logging = LoggingSpec()
@@ -107,6 +108,12 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
         public var proto = "tcp"
         public init(hostIP: String? = nil, hostPort: UInt16? = nil, containerPort: UInt16, proto: String = "tcp") {
             self.hostIP = hostIP; self.hostPort = hostPort; self.containerPort = containerPort; self.proto = proto
+        }
+
+        /// "0.0.0.0:8080" or "[::]:8080", as `port` prints it and `ps` shows it.
+        public var hostEndpoint: String {
+            let address = hostIP ?? "0.0.0.0"
+            return (address.contains(":") ? "[\(address)]" : address) + ":\(hostPort ?? 0)"
         }
     }
 

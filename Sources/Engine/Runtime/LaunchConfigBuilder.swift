@@ -1,5 +1,6 @@
 import Glibc
 import Monitor
+import NetworkServices
 import SystemSupport
 
 /// Turns a container record (spec + image config) into the monitor's fully resolved
@@ -50,6 +51,27 @@ struct LaunchConfigBuilder {
         if spec.tty, values["TERM"] == nil { set("TERM", "xterm") }
         if values["HOME"] == nil { set("HOME", home) }
         return keys.map { "\($0)=\(values[$0]!)" }
+    }
+
+    /// The published ports on IPv6 host addresses, which the monitor serves (IPv4 ones are
+    /// the network layer's kernel rules), towards the container's first IPv4 address.
+    func proxiedPorts() throws(EngineError) -> [PortBinding] {
+        var result: [PortBinding] = []
+        for port in spec.publishedPorts {
+            guard let hostIP = port.hostIP.flatMap({ IPAddress($0) }), hostIP.isIPv6 else { continue }
+            guard let containerIP = spec.addresses.lazy.compactMap({ IPv4Address($0) }).first else {
+                throw EngineError(.invalidArgument, "port \(port.containerPort) is published on \(hostIP.hostText), "
+                    + "but the container has no IPv4 address on a network to forward it to")
+            }
+            guard let hostPort = port.hostPort, hostPort != 0,
+                  let transport = PortBinding.Transport(rawValue: port.proto) else {
+                throw EngineError(.invalidArgument, "published port \(hostIP.hostText):\(port.hostPort ?? 0)->"
+                    + "\(port.containerPort)/\(port.proto) needs a fixed host port and tcp or udp")
+            }
+            result.append(PortBinding(hostIP: hostIP, hostPort: hostPort, transport: transport,
+                                      containerIP: containerIP, containerPort: port.containerPort))
+        }
+        return result
     }
 
     func build() throws(EngineError) -> LaunchConfig {
@@ -124,6 +146,7 @@ struct LaunchConfigBuilder {
         config.stopSignal = try SignalNames.number(spec.stopSignal ?? image.stopSignal ?? "SIGTERM")
         config.stopTimeout = spec.stopGracePeriod ?? 10
         config.autoRemove = spec.autoRemove
+        config.proxiedPorts = try proxiedPorts()
         // The image store's writable layer of this container goes with it (as in `remove`).
         if spec.autoRemove, case .overlay(_, let upper, _) = record.rootfs,
            let slash = upper.lastIndex(of: "/"), upper.hasPrefix(paths.state.path("images", "rw") + "/") {

@@ -21,10 +21,10 @@ public final class DNSServer: Sendable {
         // Port 0 (tests) picks a free UDP port, which must then be free for TCP too.
         var attempt = 0
         while true {
-            let udp = try Socket.bound(Int32(SOCK_DGRAM.rawValue), address, port)
+            let udp = try Socket.bound(Int32(SOCK_DGRAM.rawValue), .v4(address), port)
             let chosen = Socket.localPort(udp)
             do {
-                tcp = try Socket.bound(Int32(SOCK_STREAM.rawValue), address, chosen)
+                tcp = try Socket.bound(Int32(SOCK_STREAM.rawValue), .v4(address), chosen)
                 self.udp = udp
                 self.port = chosen
                 break
@@ -72,7 +72,7 @@ public final class DNSServer: Sendable {
             if count <= 0 { if stopped.load(ordering: .relaxed) { return } else { continue } }
             let message = Array(buffer[0..<count])
             guard let query = DNSQuery(message) else { continue }
-            if case .records(let answers) = names.answer(query.question, from: Socket.endpoint(of: peer).0) {
+            if case .records(let answers) = names.answer(query.question, from: peer.ipv4) {
                 let reply = query.response(code: DNSQuery.noError, answers: Array(answers.prefix(32)))
                 _ = reply.withUnsafeBytes { Socket.sendTo(udp, $0, peer) }
             } else {

@@ -9,8 +9,11 @@ import SystemSupport
 ///
 /// Every port is bound in `init`, before anything serves: when one is taken, all are
 /// released again and the error names the holder ("127.0.0.1:8080/tcp is already in use
-/// by pid 4242 (nginx)"). `start` begins serving; `stop` closes everything and returns
-/// once the loop thread has ended.
+/// by pid 4242 (nginx)"). `start` begins serving on a thread of its own; `stop` closes
+/// everything and returns once that thread has ended. A single-threaded host (the
+/// container monitor) serves instead from its own poll loop: it polls `descriptor` and
+/// calls `serviceEvents()` when it is readable, and at least every `sweepInterval`
+/// seconds while UDP flows are open.
 public final class PortProxy: @unchecked Sendable {
     /// The bindings as bound: random host ports (0) replaced by the chosen ones.
     public let bindings: [PortBinding]
@@ -53,6 +56,19 @@ public final class PortProxy: @unchecked Sendable {
     /// UDP clients currently holding a flow.
     public var activeUDPFlows: Int { loop.flowGauge.load(ordering: .relaxed) }
 
+    /// Readable whenever the proxy has work (an epoll descriptor).
+    public var descriptor: Int32 { loop.epoll }
+
+    /// How often, in seconds, a host loop calls `serviceEvents` while UDP flows are open,
+    /// so idle ones are dropped.
+    public static let sweepInterval = 1
+
+    /// Handles what is ready without waiting: for hosts that run their own poll loop
+    /// instead of calling `start`.
+    public func serviceEvents() {
+        _ = loop.serviceEvents(waitingUpTo: 0)
+    }
+
     public func start() {
         guard thread == nil else { return }
         var created = pthread_t()
@@ -79,7 +95,7 @@ public final class PortProxy: @unchecked Sendable {
 
     static func bindError(_ binding: PortBinding, _ error: SystemCallError,
                           owner: (PortHolder) -> String?) -> EngineError {
-        let place = "\(binding.hostIP):\(binding.hostPort)/\(binding.transport.rawValue)"
+        let place = binding.hostEndpoint
         switch error.errno {
         case EADDRINUSE:
             if let holder = PortHolder.find(port: binding.hostPort, transport: binding.transport) {
@@ -89,6 +105,8 @@ public final class PortProxy: @unchecked Sendable {
             return EngineError(.inUse, "\(place) is already in use; stop whatever holds it or publish another host port")
         case EADDRNOTAVAIL:
             return EngineError(.invalidArgument, "\(place): \(binding.hostIP) is not an address of this host")
+        case EAFNOSUPPORT:
+            return EngineError(.invalidArgument, "\(place): IPv6 is disabled on this host; publish on an IPv4 address")
         case EACCES:
             return EngineError(.system, "\(place): ports below 1024 need root (or CAP_NET_BIND_SERVICE)")
         default:

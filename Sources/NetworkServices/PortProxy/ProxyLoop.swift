@@ -21,11 +21,14 @@ final class ProxyLoop: @unchecked Sendable {
     /// Live UDP flows, readable from any thread.
     let flowGauge = Atomic<Int>(0)
     private var sources: [Int32: Source] = [:]
-    var flows: [Int: [UInt64: UDPFlow]] = [:]
+    var flows: [Int: [PeerKey: UDPFlow]] = [:]
     /// Empty pipes of finished relays: creating and sizing a pipe per connection costs
     /// more than the rest of a short connection's setup.
     private var sparePipes: [[Int32]] = []
     private var closed = false
+    private var readyDescriptors = [Int32](repeating: 0, count: 256)
+    private var readyEvents = [UInt32](repeating: 0, count: 256)
+    private var lastSweep = time(nil)
 
     init(listeners: [(fd: Int32, binding: PortBinding)], udpIdleTimeout: Int) throws(SystemCallError) {
         self.listeners = listeners
@@ -52,28 +55,32 @@ final class ProxyLoop: @unchecked Sendable {
 
     func run() {
         swiftcompose_name_thread("portproxy")
-        var fds = [Int32](repeating: 0, count: 256)
-        var events = [UInt32](repeating: 0, count: 256)
-        var lastSweep = time(nil)
         while !stopping.load(ordering: .relaxed) {
-            let count = swiftcompose_epoll_wait(epoll, &fds, &events, Int32(fds.count), 1000)
-            if count < 0 && errno != EINTR { break }
-            for slot in 0..<max(0, Int(count)) {
-                guard let source = sources[fds[slot]] else { continue }
-                switch source {
-                case .wake: break
-                case .listener(let index): accept(on: index)
-                case .connection(let relay, let clientSide): relay.handle(events[slot], clientSide: clientSide)
-                case .flow(let flow): flow.relayReplies()
-                }
-            }
-            let now = time(nil)
-            if now != lastSweep {
-                lastSweep = now
-                expireIdleFlows(now: now)
-            }
+            if !serviceEvents(waitingUpTo: 1000) { break }
         }
         closeAll()
+    }
+
+    /// Handles whatever is ready, waiting at most `milliseconds` for it (0: not at all), and
+    /// drops idle UDP flows once a second; false when the epoll descriptor failed.
+    func serviceEvents(waitingUpTo milliseconds: Int32) -> Bool {
+        let count = swiftcompose_epoll_wait(epoll, &readyDescriptors, &readyEvents, Int32(readyDescriptors.count), milliseconds)
+        if count < 0 && errno != EINTR { return false }
+        for slot in 0..<max(0, Int(count)) {
+            guard let source = sources[readyDescriptors[slot]] else { continue }
+            switch source {
+            case .wake: break
+            case .listener(let index): accept(on: index)
+            case .connection(let relay, let clientSide): relay.handle(readyEvents[slot], clientSide: clientSide)
+            case .flow(let flow): flow.relayReplies()
+            }
+        }
+        let now = time(nil)
+        if now != lastSweep {
+            lastSweep = now
+            expireIdleFlows(now: now)
+        }
+        return true
     }
 
     /// Closes listeners, connections and flows; safe to call once the loop has ended.

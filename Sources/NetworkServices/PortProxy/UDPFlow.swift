@@ -5,11 +5,11 @@ import Glibc
 final class UDPFlow {
     let fd: Int32
     let listener: Int32
-    let peer: sockaddr_in
-    let key: UInt64
+    let peer: SocketAddress
+    let key: PeerKey
     var lastActive: time_t
 
-    init?(listener: Int32, peer: sockaddr_in, key: UInt64, target: PortBinding) {
+    init?(listener: Int32, peer: SocketAddress, key: PeerKey, target: PortBinding) {
         guard let fd = try? Socket.open(Int32(SOCK_DGRAM.rawValue), nonBlocking: true) else { return nil }
         guard Socket.connect(fd, to: target.containerIP, target.containerPort) == 0 else {
             Glibc.close(fd)
@@ -44,7 +44,7 @@ extension ProxyLoop {
         while true {
             let (count, peer) = buffer.withUnsafeMutableBytes { Socket.receiveFrom(listener.fd, $0) }
             if count < 0 { return }
-            let key = UInt64(peer.sin_addr.s_addr) << 16 | UInt64(peer.sin_port)
+            let key = PeerKey(peer)
             var flow = flows[index]?[key]
             if flow == nil, let created = UDPFlow(listener: listener.fd, peer: peer, key: key, target: listener.binding) {
                 flows[index, default: [:]][key] = created

@@ -1,43 +1,32 @@
 import Glibc
 import SystemSupport
 
-/// IPv4 socket plumbing shared by the DNS server and the port proxy.
+/// Socket plumbing shared by the DNS server and the port proxy. Connections towards
+/// containers are IPv4; listeners on the host may be either family.
 enum Socket {
-    static func address(_ ip: IPv4Address, _ port: UInt16) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = ip.value.bigEndian
-        return address
-    }
-
-    static func endpoint(of address: sockaddr_in) -> (IPv4Address, UInt16) {
-        (IPv4Address(UInt32(bigEndian: address.sin_addr.s_addr)), UInt16(bigEndian: address.sin_port))
-    }
-
     /// A socket of `type` (SOCK_STREAM/SOCK_DGRAM), close-on-exec, optionally non-blocking.
-    static func open(_ type: Int32, nonBlocking: Bool = false) throws(SystemCallError) -> Int32 {
+    static func open(_ type: Int32, family: Int32 = AF_INET, nonBlocking: Bool = false) throws(SystemCallError) -> Int32 {
         var flags = type | Int32(SOCK_CLOEXEC.rawValue)
         if nonBlocking { flags |= Int32(SOCK_NONBLOCK.rawValue) }
-        return try Syscall.retrying("socket") { socket(AF_INET, flags, 0) }
+        return try Syscall.retrying("socket") { socket(family, flags, 0) }
     }
 
-    /// A bound socket (listening, for streams) on ip:port; port 0 picks a free one.
-    static func bound(_ type: Int32, _ ip: IPv4Address, _ port: UInt16, nonBlocking: Bool = false) throws(SystemCallError) -> Int32 {
-        let fd = try open(type, nonBlocking: nonBlocking)
+    /// A bound socket (listening, for streams) on ip:port; port 0 picks a free one. An IPv6
+    /// socket is IPv6-only, so [::]:port and 0.0.0.0:port are two listeners, as with Docker.
+    static func bound(_ type: Int32, _ ip: IPAddress, _ port: UInt16, nonBlocking: Bool = false) throws(SystemCallError) -> Int32 {
+        let fd = try open(type, family: ip.isIPv6 ? AF_INET6 : AF_INET, nonBlocking: nonBlocking)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = Socket.address(ip, port)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        if ip.isIPv6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        let place = "\(ip.hostText):\(port)"
+        let result = SocketAddress(ip, port).withPointer { bind(fd, $0, $1) }
         if result != 0 {
-            let error = SystemCallError("bind", "\(ip):\(port)")
+            let error = SystemCallError("bind", place)
             close(fd)
             throw error
         }
         if type == Int32(SOCK_STREAM.rawValue), listen(fd, 1024) != 0 {
-            let error = SystemCallError("listen", "\(ip):\(port)")
+            let error = SystemCallError("listen", place)
             close(fd)
             throw error
         }
@@ -46,46 +35,28 @@ enum Socket {
 
     /// The port a socket is bound to.
     static func localPort(_ fd: Int32) -> UInt16 {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return UInt16(bigEndian: address.sin_port)
+        var address = SocketAddress()
+        _ = address.withMutablePointer { getsockname(fd, $0, $1) }
+        return address.port
     }
 
-    /// The address of a connected socket's peer.
+    /// The IPv4 address of a connected socket's peer.
     static func peer(of fd: Int32) -> IPv4Address? {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let result = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
-        }
-        return result == 0 ? endpoint(of: address).0 : nil
+        var address = SocketAddress()
+        return address.withMutablePointer { getpeername(fd, $0, $1) } == 0 ? address.ipv4 : nil
     }
 
     static func connect(_ fd: Int32, to ip: IPv4Address, _ port: UInt16) -> Int32 {
-        var address = Socket.address(ip, port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        SocketAddress(.v4(ip), port).withPointer { Glibc.connect(fd, $0, $1) }
     }
 
-    static func sendTo(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ address: sockaddr_in) -> Int {
-        var target = address
-        return withUnsafePointer(to: &target) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+    static func sendTo(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ address: SocketAddress) -> Int {
+        address.withPointer { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
     }
 
-    static func receiveFrom(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> (Int, sockaddr_in) {
-        var source = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let count = withUnsafeMutablePointer(to: &source) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, buffer.baseAddress, buffer.count, 0, $0, &length) }
-        }
+    static func receiveFrom(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> (Int, SocketAddress) {
+        var source = SocketAddress()
+        let count = source.withMutablePointer { recvfrom(fd, buffer.baseAddress, buffer.count, 0, $0, $1) }
         return (count, source)
     }
 

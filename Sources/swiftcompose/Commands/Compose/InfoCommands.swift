@@ -43,7 +43,7 @@ struct PortCommand: AsyncParsableCommand {
         guard let published = container.record.spec.publishedPorts.first(where: { $0.containerPort == port && $0.proto == `protocol` }) else {
             throw CommandFailure("no port \(port)/\(`protocol`) published for service \(service)")
         }
-        print("\(published.hostIP ?? "0.0.0.0"):\(published.hostPort ?? 0)")
+        print(published.hostEndpoint)
     }
 }
 

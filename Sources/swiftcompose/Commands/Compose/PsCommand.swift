@@ -52,7 +52,7 @@ struct PsCommand: AsyncParsableCommand {
         }
         var rows = [["NAME", "IMAGE", "COMMAND", "SERVICE", "STATUS", "PORTS"]]
         for info in containers {
-            let ports = info.record.spec.publishedPorts.map { "\($0.hostIP ?? "0.0.0.0"):\($0.hostPort ?? 0)->\($0.containerPort)/\($0.proto)" }.joined(separator: ", ")
+            let ports = info.record.spec.publishedPorts.map { "\($0.hostEndpoint)->\($0.containerPort)/\($0.proto)" }.joined(separator: ", ")
             let status = info.statusText(now: now)
             rows.append([info.name, info.record.imageReference, "\"\(Self.command(info).prefix(20))\"", info.labels[ComposeLabel.service] ?? "", status, ports])
         }

@@ -19,4 +19,25 @@ import Testing
                                                  in: ExampleStackTests.root, environment: [:])
         #expect(result.status == 0, "\(result.output)")
     }
+
+    /// A command without an explicit name is named after its type ("login-command"): every
+    /// one must be reachable by the word users type.
+    @Test func everyCommandHasTheNameUsersType() throws {
+        let binary = ExampleStackTests.binary
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            Issue.record("build the CLI first (swift build --build-tests builds it): \(binary)")
+            return
+        }
+        let result = try ExampleStackTests().run([binary, "--experimental-dump-help"], in: "/", environment: [:])
+        let dump = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        var names: [String] = []
+        func collect(_ command: [String: Any]) {
+            names.append(command["commandName"] as? String ?? "")
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] { collect(sub) }
+        }
+        collect(try #require(dump["command"] as? [String: Any]))
+        #expect(names.count > 50)
+        #expect(names.filter { $0.hasSuffix("-command") || $0.isEmpty }.isEmpty, "\(names)")
+        #expect(names.contains("login") && names.contains("logout"))
+    }
 }

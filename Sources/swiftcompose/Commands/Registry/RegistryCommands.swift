@@ -46,6 +46,7 @@ struct ImagePushCommand: AsyncParsableCommand {
 
 struct LoginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "login",
         abstract: "Log in to a registry (credentials go to Docker's config.json).",
         discussion: "The credentials are checked against the registry before they are stored in $DOCKER_CONFIG/config.json (default ~/.docker)."
     )
@@ -72,7 +73,7 @@ struct LoginCommand: AsyncParsableCommand {
 }
 
 struct LogoutCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Forget the credentials of a registry.")
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Forget the credentials of a registry.")
     @Argument(help: "The registry (default: docker.io).") var server = "docker.io"
 
     func run() throws {

@@ -1,3 +1,4 @@
+import CRuntime
 import EngineTestSupport
 import Foundation
 import Monitor
@@ -150,6 +151,59 @@ func spawnProcess(_ arguments: [String], environment: [String], errors: String =
     return pid
 }
 
+/// Names are claimed through the name index (one readlink, not a read of every record).
+@Suite("RuntimeNames", .serialized)
+struct RuntimeNameTests {
+    @Test func aNameIsTakenOnceFreedByRenameAndRemoveAndIndexedFromOldStateRoots() async throws {
+        try await withRuntimeBed { bed in
+            func create(_ name: String?) async throws -> ContainerRecord {
+                var spec = ContainerSpec(image: "busybox", command: ["true"])
+                spec.name = name
+                return try await bed.service.create(spec, image: bed.busybox())
+            }
+            let web = try await create("web")
+            do {
+                _ = try await create("web")
+                Issue.record("a name was given twice")
+            } catch let error as EngineError {
+                #expect(error.code == .conflict && error.message.contains("already in use by container \"\(web.id)\""), "\(error.message)")
+            }
+            #expect(try await bed.service.inspect("/web").id == web.id)
+
+            try await bed.service.rename("web", to: "api")
+            #expect(try await bed.service.inspect("api").id == web.id)
+            let second = try await create("web")
+            await #expect(throws: EngineError.self) { try await bed.service.rename("api", to: "web") }
+            try await bed.service.remove(second.id)
+            _ = try await create("web")
+
+            // A state root from before the index: the index is built from the records first.
+            let store = ContainerStore(state: bed.state)
+            _ = cr_remove_tree(store.namesDirectory)
+            await #expect(throws: EngineError.self) { try await create("api") }
+            #expect(try await bed.service.inspect("api").id == web.id)
+            // An entry whose record is gone is stale, and the name free.
+            #expect(symlink(String(repeating: "c", count: 64), store.nameEntry("ghost")) == 0)
+            #expect(try await create("ghost").name == "ghost")
+            let generated = try await create(nil)
+            #expect(try await bed.service.inspect(generated.name).id == generated.id)
+
+            // One writable layer serves one container.
+            let image = try bed.busybox()
+            var spec = ContainerSpec(image: "busybox", command: ["true"])
+            _ = try await bed.service.create(spec, image: image)
+            spec.name = "sharer"
+            do {
+                _ = try await bed.service.create(spec, image: image)
+                Issue.record("two containers were given one writable layer")
+            } catch let error as EngineError {
+                #expect(error.message.contains("already belongs to container"), "\(error.message)")
+            }
+            #expect(store.holder(ofName: "sharer") == nil)
+        }
+    }
+}
+
 @Suite("RuntimeAutoRemove", .serialized)
 struct RuntimeAutoRemoveTests {
     @Test func pruneDeletesWhatAKilledMonitorLeftAside() async throws {
@@ -189,8 +243,11 @@ struct RuntimeAutoRemoveTests {
             #expect(!FileManager.default.fileExists(atPath: layer))
             #expect(!FileManager.default.fileExists(atPath: ContainerPaths(state: bed.state, id: result.id).directory))
             #expect(CgroupManager(hierarchy: CgroupHierarchy.detect(), id: result.id).directories.allSatisfy { access($0, F_OK) != 0 })
+            // Its name went with it.
+            let names = ContainerStore(state: bed.state).namesDirectory
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: names)) ?? []).allSatisfy { $0.hasPrefix(".removing-") })
             // What was renamed out of sight is deleted right after.
-            let aside = [ContainerPaths.containersDirectory(bed.state), (layer as NSString).deletingLastPathComponent]
+            let aside = [ContainerPaths.containersDirectory(bed.state), names, (layer as NSString).deletingLastPathComponent]
             #expect(await eventually {
                 aside.allSatisfy { ((try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? []).allSatisfy { !$0.hasPrefix(".removing-") } }
             })

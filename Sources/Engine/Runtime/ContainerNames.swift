@@ -17,12 +17,12 @@ enum ContainerNames {
                         "knuth", "lamport", "lovelace", "mccarthy", "noether", "pike", "ritchie", "shannon",
                         "thompson", "turing", "wirth", "yonath"]
 
-    static func generate(taken: Set<String>) -> String {
+    static func generate(isTaken: (String) -> Bool) -> String {
         while true {
             let name = "\(adjectives.randomElement()!)_\(names.randomElement()!)"
-            if !taken.contains(name) { return name }
+            if !isTaken(name) { return name }
             let numbered = "\(name)\(Int.random(in: 1...9))"
-            if !taken.contains(numbered) { return numbered }
+            if !isTaken(numbered) { return numbered }
         }
     }
 }

@@ -53,12 +53,21 @@ extension ContainerService {
             throw EngineError(.invalidArgument, "invalid container name \"\(name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
         try store.locked { () throws(EngineError) in
+            try store.indexNames()
             var record = try store.resolve(reference)
-            if let clash = store.all().first(where: { $0.name == name && $0.id != record.id }) {
+            if let clash = store.holder(ofName: name), clash.id != record.id {
                 throw EngineError(.conflict, "the container name \"/\(name)\" is already in use by container \"\(clash.id)\"")
             }
+            let oldName = record.name
+            try store.claim(name: name, for: record.id)
             record.name = name
-            try store.write(record)
+            do throws(EngineError) {
+                try store.write(record)
+            } catch {
+                store.release(name: name, of: record.id)
+                throw error
+            }
+            if oldName != name { store.release(name: oldName, of: record.id) }
         }
     }
 
@@ -97,11 +106,11 @@ extension ContainerService {
         return removed
     }
 
-    /// A monitor removing a --rm container renames its directory and writable layer to
-    /// `.removing-*` before deleting them; one killed in between leaves them there.
+    /// A monitor removing a --rm container renames its directory, name entry and writable
+    /// layer to `.removing-*` before deleting them; one killed in between leaves them there.
     /// (Deleting one another monitor is still at is harmless: both just delete.)
     func removeLeftoversOfKilledMonitors() {
-        for parent in [ContainerPaths.containersDirectory(state), ImageStore(state: state).directory + "/rw"] {
+        for parent in [ContainerPaths.containersDirectory(state), store.namesDirectory, ImageStore(state: state).directory + "/rw"] {
             for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(".removing-") {
                 _ = cr_remove_tree(parent + "/" + name)
             }

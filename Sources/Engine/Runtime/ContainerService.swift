@@ -30,23 +30,47 @@ public struct ContainerService: Sendable {
             throw EngineError(.invalidArgument, "invalid container name \"\(name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
         return try store.locked { () throws(EngineError) -> ContainerRecord in
-            let existing = store.all()
-            let name = spec.name ?? ContainerNames.generate(taken: Set(existing.map(\.name)))
-            if case .overlay(_, let upper, _) = image.rootfs, let sharer = existing.first(where: { $0.rootfs == image.rootfs }) {
-                throw EngineError(.conflict, "the writable layer \(upper) already belongs to container \(sharer.name); "
-                    + "each container needs its own (ImageStore.containerImage gives a fresh one)")
+            try store.indexNames()
+            let name: String
+            if let wanted = spec.name {
+                if let clash = store.holder(ofName: wanted) {
+                    throw EngineError(.conflict, "the container name \"/\(wanted)\" is already in use by container \"\(clash.id)\"; "
+                        + "remove (or rename) that container to be able to reuse that name")
+                }
+                name = wanted
+            } else {
+                name = ContainerNames.generate { store.holder(ofName: $0) != nil }
             }
-            if let clash = existing.first(where: { $0.name == name }) {
-                throw EngineError(.conflict, "the container name \"/\(name)\" is already in use by container \"\(clash.id)\"; "
-                    + "remove (or rename) that container to be able to reuse that name")
-            }
+            try claimWritableLayer(image.rootfs, for: id)
+            try store.claim(name: name, for: id)
             let record = ContainerRecord(
                 id: id, name: name, created: Timestamp.now(), spec: spec, imageReference: image.reference,
                 imageID: image.id, imageConfig: image.config, rootfs: image.rootfs,
                 hostname: spec.hostname ?? String(id.prefix(12)))
-            try store.write(record)
+            do throws(EngineError) {
+                try store.write(record)
+            } catch {
+                store.release(name: name, of: id)
+                throw error
+            }
             return record
         }
+    }
+
+    /// A writable layer serves one container: its directory records the owner, so a second
+    /// container on the same layer is refused (ImageStore.containerImage gives each a fresh one).
+    private func claimWritableLayer(_ rootfs: ContainerImage.Rootfs, for id: String) throws(EngineError) {
+        guard case .overlay(_, let upper, _) = rootfs, let slash = upper.lastIndex(of: "/") else { return }
+        let marker = String(upper[..<slash]) + "/container"
+        let fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd < 0 && errno == EEXIST {
+            let owner = (try? AtomicFile.read(marker)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            throw EngineError(.conflict, "the writable layer \(upper) already belongs to container \(owner); "
+                + "each container needs its own (ImageStore.containerImage gives a fresh one)")
+        }
+        guard fd >= 0 else { return }   // a layer outside our store (read-only, foreign): nothing to mark
+        _ = Array(id.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
     }
 
     // MARK: start
@@ -166,6 +190,7 @@ public struct ContainerService: Sendable {
             if MonitorLiveness.isAlive(run.monitorPid) { Glibc.kill(run.monitorPid, SIGKILL) }
             cgroups(record.id).remove()
             unlink(paths.controlSocket)
+            store.release(name: record.name, of: record.id)
             _ = cr_remove_tree(paths.directory)
         }
         // The container's writable layer, when it ran on an image of the store.

@@ -68,8 +68,9 @@ struct ContainerStore: Sendable {
     func resolve(_ reference: String) throws(EngineError) -> ContainerRecord {
         // A full id is one read, not a scan: the orchestrator addresses containers that way.
         if Self.isID(reference), let record = try? read(id: reference) { return record }
-        let records = all()
         let name = reference.hasPrefix("/") ? String(reference.dropFirst()) : reference
+        if ContainerNames.isValid(name), let record = holder(ofName: name) { return record }
+        let records = all()
         if let exact = records.first(where: { $0.id == reference || $0.name == name }) { return exact }
         let matches = records.filter { $0.id.hasPrefix(reference) }
         if matches.count == 1 { return matches[0] }

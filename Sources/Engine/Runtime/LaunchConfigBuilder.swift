@@ -147,10 +147,12 @@ struct LaunchConfigBuilder {
         config.stopTimeout = spec.stopGracePeriod ?? 10
         config.autoRemove = spec.autoRemove
         config.proxiedPorts = try proxiedPorts()
-        // The image store's writable layer of this container goes with it (as in `remove`).
+        // Its name goes with it, as in `remove`.
+        if spec.autoRemove { config.autoRemovePaths = [ContainerStore(state: paths.state).nameEntry(record.name)] }
+        // So does the image store's writable layer of this container.
         if spec.autoRemove, case .overlay(_, let upper, _) = record.rootfs,
            let slash = upper.lastIndex(of: "/"), upper.hasPrefix(paths.state.path("images", "rw") + "/") {
-            config.autoRemovePaths = [String(upper[..<slash])]
+            config.autoRemovePaths.append(String(upper[..<slash]))
             // A layer thrown away at exit need not reach the disk: without `volatile`, unmounting
             // the overlay syncs the whole host filesystem holding it. Only for one run: a volatile
             // upper refuses a second mount (never needed, as no restart policy comes with --rm).

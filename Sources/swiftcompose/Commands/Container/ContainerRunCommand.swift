@@ -18,6 +18,7 @@ struct ContainerRunCommand: AsyncParsableCommand {
     var arguments: [String] = []
 
     func run() async throws {
+        let arguments = try LeadingFlag.check(arguments, of: self)
         let (imageName, command) = options.rootfs != nil ? (options.rootfs!, arguments) : (arguments.first ?? "", Array(arguments.dropFirst()))
         guard !imageName.isEmpty else { throw ValidationError("give an image (or --rootfs DIR) to run") }
         let service = engine.service
@@ -47,6 +48,7 @@ struct ContainerCreateCommand: AsyncParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND [ARG...]].") var arguments: [String] = []
 
     func run() async throws {
+        let arguments = try LeadingFlag.check(arguments, of: self)
         let (imageName, command) = options.rootfs != nil ? (options.rootfs!, arguments) : (arguments.first ?? "", Array(arguments.dropFirst()))
         do {
             let record = try await engine.service.create(try options.spec(image: imageName, command: command, autoRemove: false),

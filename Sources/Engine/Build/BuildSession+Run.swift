@@ -74,7 +74,7 @@ extension BuildSession {
         let containers = ContainerService(state: store.state)
         let record = try await containers.create(spec, image: image)
         do throws(EngineError) {
-            let session = try await containers.startAttached(record.id)
+            let session = try await containers.startAttached(record)
             if let input {
                 session.send(stdin: Array(input.utf8))
                 session.closeStdin()

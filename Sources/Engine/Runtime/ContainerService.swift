@@ -88,7 +88,11 @@ public struct ContainerService: Sendable {
     /// Starts a container with this caller attached to its streams from the first byte
     /// (`docker run` without -d, `start -a`).
     public func startAttached(_ reference: String) async throws(EngineError) -> AttachSession {
-        let record = try store.resolve(reference)
+        try await startAttached(try store.resolve(reference))
+    }
+
+    /// `startAttached` for the record `create` just returned, which need not be read back.
+    public func startAttached(_ record: ContainerRecord) async throws(EngineError) -> AttachSession {
         let paths = store.paths(record.id)
         switch try prepareStart(record, hold: true) {
         case .failed(let code, let message): throw StartFailure(code: code, message: message).error

@@ -67,8 +67,12 @@ struct ContainerStore: Sendable {
     /// A full id, a unique id prefix, or a name (with or without Docker's leading '/').
     func resolve(_ reference: String) throws(EngineError) -> ContainerRecord {
         // A full id is one read, not a scan: the orchestrator addresses containers that way.
-        if Self.isID(reference), let record = try? read(id: reference) { return record }
         let name = reference.hasPrefix("/") ? String(reference.dropFirst()) : reference
+        if Self.isID(reference) {
+            // A whole id is no prefix of another: it is that container, or one so named, or none.
+            if let record = (try? read(id: reference)) ?? holder(ofName: reference) { return record }
+            throw EngineError(.notFound, "no such container: \(reference)")
+        }
         if ContainerNames.isValid(name), let record = holder(ofName: name) { return record }
         let records = all()
         if let exact = records.first(where: { $0.id == reference || $0.name == name }) { return exact }

@@ -87,7 +87,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let code: Int32
         do {
-            let session = try await orchestrator.containers.startAttached(record.id)
+            let session = try await orchestrator.containers.startAttached(record)
             code = AttachedTerminal(session: session, tty: options.tty, interactive: options.interactive).pump()
         } catch {
             if rm { try? await orchestrator.removeContainer(named: record.id) }

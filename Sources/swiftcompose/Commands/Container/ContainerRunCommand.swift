@@ -30,7 +30,7 @@ struct ContainerRunCommand: AsyncParsableCommand {
                 print(record.id)
                 return
             }
-            let session = try await service.startAttached(record.id)
+            let session = try await service.startAttached(record)
             let code = AttachedTerminal(session: session, tty: spec.tty, interactive: spec.openStdin).pump()
             if remove, !detach { try? await service.remove(record.id, force: true) }
             throw ExitCode(code)

@@ -44,3 +44,15 @@ public func hexString(_ bytes: [UInt8]) -> String {
     }
     return String(decoding: out, as: UTF8.self)
 }
+
+/// A random id of `byteCount` bytes as hex (container and volume ids), drawn with one
+/// getrandom call rather than one per byte.
+public func randomHexID(byteCount: Int = 32) -> String {
+    var generator = SystemRandomNumberGenerator()
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(byteCount + 7)
+    while bytes.count < byteCount {
+        withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+    }
+    return hexString(Array(bytes.prefix(byteCount)))
+}

@@ -88,9 +88,5 @@ struct ContainerStore: Sendable {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
-    static func newID() -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        return hexString(bytes)
-    }
+    static func newID() -> String { randomHexID() }
 }

@@ -69,7 +69,7 @@ struct VolumeCreateCommand: ParsableCommand {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             labels[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
-        let volumeName = name ?? hexString((0..<32).map { _ in UInt8.random(in: 0...255) })
+        let volumeName = name ?? randomHexID()
         do { print(try engine.volumes.create(volumeName, labels: labels).name) } catch { failAndExit(error) }
     }
 }

@@ -2,9 +2,11 @@
 # Published ports and DNS, measured side by side:
 #   direct        client → container address (no proxy: the ceiling)
 #   swiftcompose  client → 127.0.0.1:port → our port proxy (splice) → container
+#   proxy-ipv6    client → [::1]:port → our port proxy → container's IPv4 address: how a
+#                 container's monitor serves its IPv6 published ports ([::]:8080 of 8080:80)
 #   kernel-dnat   client → 127.0.0.1:port → nftables DNAT → container (the rules
-#                 NetworkManager.publishThroughKernel installs, written out here: how
-#                 `swiftcompose up` publishes a service's ports)
+#                 NetworkManager.publish installs, written out here: how `swiftcompose up`
+#                 publishes a service's IPv4 ports)
 #   docker-proxy  client → 127.0.0.1:port → docker-proxy → container (when docker.io is installed)
 # Bulk TCP throughput with iperf3, short connections per second with wrk (or a Python loop
 # when wrk is missing), DNS query latency against the network's embedded server, and the
@@ -56,14 +58,14 @@ ip -n "$ns" route add default via "$gateway"
 mkdir -p "$work/site" && echo ok > "$work/site/index.html"
 # The web server for the connection rate (bench/network/responder.c; busybox httpd when no
 # C compiler is installed — it forks per connection, which then caps every path alike).
-# Each path gets a server port of its own (8081-8084): the server keeps every closed
+# Each path gets a server port of its own (8081-8085): the server keeps every closed
 # connection in TIME_WAIT for a minute, and a path sharing the ports of the one measured
 # before it would collide with those and wait out SYN retransmissions instead.
 if cc -O2 -o "$work/responder" bench/network/responder.c 2>/dev/null; then
-  for port in 8081 8082 8083 8084; do ip netns exec "$ns" "$work/responder" "$port" & pids+=($!); done
+  for port in 8081 8082 8083 8084 8085; do ip netns exec "$ns" "$work/responder" "$port" & pids+=($!); done
   web_server="responder (epoll, one thread)"
 else
-  for port in 8081 8082 8083 8084; do ip netns exec "$ns" busybox httpd -f -p "$port" -h "$work/site" & pids+=($!); done
+  for port in 8081 8082 8083 8084 8085; do ip netns exec "$ns" busybox httpd -f -p "$port" -h "$work/site" & pids+=($!); done
   web_server="busybox httpd (a fork per connection)"
 fi
 have_iperf=$(command -v iperf3 || true)
@@ -71,7 +73,8 @@ if [[ -n $have_iperf ]]; then ip netns exec "$ns" iperf3 -s -p 5201 >/dev/null 2
 
 # Our proxy (the same PortProxy a container's monitor runs), and docker-proxy beside it.
 "$netd" --pid-file "$work/proxy.pid" \
-  --publish "127.0.0.1:15201:$target:5201" --publish "127.0.0.1:18080:$target:8082" & pids+=($!)
+  --publish "127.0.0.1:15201:$target:5201" --publish "127.0.0.1:18080:$target:8082" \
+  --publish "[::1]:16201:$target:5201" --publish "[::1]:18085:$target:8085" & pids+=($!)
 ours=$!
 echo 1 > "/proc/sys/net/ipv4/conf/$bridge/route_localnet"
 nft -f - <<NFT
@@ -96,15 +99,16 @@ if [[ -n $docker_proxy ]]; then
 fi
 sleep 1
 
-declare -A where=([direct]="$target" [swiftcompose]="127.0.0.1" [kernel-dnat]="127.0.0.1" [docker-proxy]="127.0.0.1")
-declare -A iperf_port=([direct]=5201 [swiftcompose]=15201 [kernel-dnat]=35201 [docker-proxy]=25201)
-declare -A http_port=([direct]=8081 [swiftcompose]=18080 [kernel-dnat]=38080 [docker-proxy]=28080)
-paths=(direct swiftcompose kernel-dnat)
+declare -A where=([direct]="$target" [swiftcompose]="127.0.0.1" [proxy-ipv6]="::1" [kernel-dnat]="127.0.0.1" [docker-proxy]="127.0.0.1")
+declare -A iperf_port=([direct]=5201 [swiftcompose]=15201 [proxy-ipv6]=16201 [kernel-dnat]=35201 [docker-proxy]=25201)
+declare -A http_port=([direct]=8081 [swiftcompose]=18080 [proxy-ipv6]=18085 [kernel-dnat]=38080 [docker-proxy]=28080)
+paths=(direct swiftcompose proxy-ipv6 kernel-dnat)
 [[ -n $docker_proxy ]] && paths+=(docker-proxy)
 
 connections_per_second() {  # host port
   if command -v wrk >/dev/null; then
-    wrk -t2 -c4 -d"${seconds}s" -H 'Connection: close' "http://$1:$2/" | awk '/Requests\/sec/ {print $2}'
+    local host=$1; [[ $host == *:* ]] && host="[$host]"
+    wrk -t2 -c4 -d"${seconds}s" -H 'Connection: close' "http://$host:$2/" | awk '/Requests\/sec/ {print $2}'
   else
     python3 - "$1" "$2" "$seconds" <<'PY'
 import socket, sys, time
@@ -144,13 +148,15 @@ for path in "${paths[@]}"; do
 done
 ratio() { python3 -c "import sys; a, b = sys.argv[1], sys.argv[2]; print('%.2f' % (float(a) / float(b)) if '-' not in (a, b) else '-')" "$1" "$2"; }
 echo "throughput swiftcompose/direct: $(ratio "${gbits[swiftcompose]}" "${gbits[direct]}")   (goal ≥ 0.9)"
+echo "throughput proxy-ipv6/direct: $(ratio "${gbits[proxy-ipv6]}" "${gbits[direct]}")"
 echo "throughput kernel-dnat/direct: $(ratio "${gbits[kernel-dnat]}" "${gbits[direct]}")"
 if [[ -n $docker_proxy ]]; then
   echo "throughput docker-proxy/direct: $(ratio "${gbits[docker-proxy]}" "${gbits[direct]}")"
   echo "conn/s swiftcompose/docker-proxy: $(ratio "${conns[swiftcompose]}" "${conns[docker-proxy]}")   (goal ≥ 2)"
+  echo "conn/s proxy-ipv6/docker-proxy: $(ratio "${conns[proxy-ipv6]}" "${conns[docker-proxy]}")"
   echo "conn/s kernel-dnat/docker-proxy: $(ratio "${conns[kernel-dnat]}" "${conns[docker-proxy]}")   (goal ≥ 2)"
 fi
-echo "RSS swiftcompose proxy (2 ports): $(awk '/VmRSS/ {print $2, $3}' /proc/$ours/status)"
+echo "RSS swiftcompose proxy (4 ports): $(awk '/VmRSS/ {print $2, $3}' /proc/$ours/status)"
 [[ -n $docker_proxy ]] && echo "RSS docker-proxy (1 port): $(awk '/VmRSS/ {print $2, $3}' /proc/$dp1/status)"
 
 # DNS: queries for a container name from inside the network, one at a time.

@@ -170,17 +170,18 @@ extension Supervisor {
             ControlIO.send(fd, .exit, String(state.exitCode))
             dropClient(fd)
         }
-        // The files go once nobody waits for them: every unlink and rmdir is a journal
-        // operation, milliseconds apiece on a busy disk.
+        // The rest goes once nobody waits for it: every unlink and rmdir is a journal
+        // operation, milliseconds apiece on a busy disk, and a v1 cgroup's rmdir waits on
+        // the kernel's cgroup locks (nothing lists cgroups, and the next container's are its own).
+        if config.autoRemove { for directory in config.cgroupDirectories { rmdir(directory) } }
         for path in removed { cr_remove_tree(path) }
     }
 
-    /// `--rm`: the container's cgroups go, and its directory and writable layer are renamed
-    /// out of sight (one operation each: the store ignores names that are not ids, the image
-    /// store never lists its writable layers). Returns what is left to delete.
+    /// `--rm`: the container's directory, name and writable layer are renamed out of sight
+    /// (one operation each: the store ignores names that are not ids, the image store never
+    /// lists its writable layers). Returns what is left to delete.
     private func removeContainer() -> [String] {
-        for directory in config.cgroupDirectories { rmdir(directory) }
-        return (config.autoRemovePaths + [config.directory]).map { path in
+        (config.autoRemovePaths + [config.directory]).map { path in
             guard let slash = path.lastIndex(of: "/") else { return path }
             let aside = String(path[...slash]) + ".removing-" + path[path.index(after: slash)...]
             // Deleted where it is when it cannot be moved (a leftover of a killed monitor in the way).

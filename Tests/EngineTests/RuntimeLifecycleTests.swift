@@ -242,7 +242,10 @@ struct RuntimeAutoRemoveTests {
             #expect(try await bed.service.list().isEmpty)
             #expect(!FileManager.default.fileExists(atPath: layer))
             #expect(!FileManager.default.fileExists(atPath: ContainerPaths(state: bed.state, id: result.id).directory))
-            #expect(CgroupManager(hierarchy: CgroupHierarchy.detect(), id: result.id).directories.allSatisfy { access($0, F_OK) != 0 })
+            // Its cgroups go right after the exit is sent.
+            #expect(await eventually {
+                CgroupManager(hierarchy: CgroupHierarchy.detect(), id: result.id).directories.allSatisfy { access($0, F_OK) != 0 }
+            })
             // Its name went with it.
             let names = ContainerStore(state: bed.state).namesDirectory
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: names)) ?? []).allSatisfy { $0.hasPrefix(".removing-") })

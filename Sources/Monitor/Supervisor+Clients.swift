@@ -129,7 +129,7 @@ extension Supervisor {
         let argument = words.count > 1 ? words[1] : ""
         switch words.first ?? "" {
         case "wait":
-            if state.status == .running || holdUntil != nil { clients[fd]?.waiting = true }
+            if state.status == .running { clients[fd]?.waiting = true }
             else { ControlIO.send(fd, .exit, String(state.exitCode)); dropClient(fd) }
         case "kill":
             let sig = Int32(argument) ?? SIGKILL
@@ -161,9 +161,8 @@ extension Supervisor {
             killDeadline = min(killDeadline ?? deadline, deadline)
         case "attach":
             clients[fd]?.attached = true
-            if argument == "start", holdUntil != nil { startContainer() }
-            else if mainPid > 0 { ControlIO.send(fd, .started, String(mainPid)) }
-            else if holdUntil == nil, restartAt == nil {
+            if mainPid > 0 { ControlIO.send(fd, .started, String(mainPid)) }
+            else if restartAt == nil {
                 ControlIO.send(fd, .exit, String(state.exitCode))
                 dropClient(fd)
             }

@@ -14,7 +14,7 @@ extension Supervisor {
         let now = Timestamp.monotonic()
         // Open UDP flows need a regular call, so the idle ones are dropped.
         let sweep = (portProxy?.activeUDPFlows ?? 0) > 0 ? now + Int64(PortProxy.sweepInterval) * 1_000_000_000 : nil
-        let deadlines = [killDeadline, restartAt, holdUntil, nextProbe, probe?.deadline, trimAt, sweep].compactMap { $0 }
+        let deadlines = [killDeadline, restartAt, nextProbe, probe?.deadline, trimAt, sweep].compactMap { $0 }
         let timeout = deadlines.min().map { Int32(clamping: max(0, ($0 - now + 999_999) / 1_000_000)) } ?? -1
         let ready = poll(&fds, nfds_t(fds.count), timeout)
         if ready < 0 && errno != EINTR { finished = true; return }
@@ -48,7 +48,6 @@ extension Supervisor {
         if let at = restartAt, now >= at {
             if state.stoppedByUser { finishRun() } else { startContainer() }
         }
-        if let until = holdUntil, now >= until { startContainer() }
         if let at = nextProbe, now >= at, mainPid > 0, probe == nil {
             nextProbe = nil
             startProbe()
@@ -148,7 +147,7 @@ extension Supervisor {
         restartAt = nil
         state.status = .exited
         if state.finishedAt == 0 { state.finishedAt = Timestamp.now() }
-        saveState()
+        saveState(toDisk: !config.autoRemove)
         finished = true
     }
 

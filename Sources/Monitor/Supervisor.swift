@@ -30,7 +30,6 @@ public final class Supervisor {
     var oomCountAtStart = 0
     var killDeadline: Int64?
     var restartAt: Int64?
-    var holdUntil: Int64?
     var nextProbe: Int64?
     var probe: Probe?
     /// Exec'd processes: pid → the client that asked (its terminal, if any).
@@ -66,42 +65,49 @@ public final class Supervisor {
     }
 
     /// Runs until the container has stopped for good. `handshake` (if ≥ 0) receives one
-    /// line: `started <pid>`, `failed <code> <message>` or, with `hold`, `listening`.
-    public func run(handshake: Int32, hold: Bool) -> Int32 {
+    /// line: `started <pid>` or `failed <code> <message>`. `attached` (if ≥ 0) is a client
+    /// attached before the container starts: it hears every byte and the exit, or the failure.
+    public func run(handshake: Int32, attached: Int32) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         cr_become_subreaper()
         signalFD = cr_child_signal_fd()
         state.monitorPid = getpid()
         state.stoppedByUser = false
+        if attached >= 0 {
+            var client = Client()
+            client.requested = true
+            client.attached = true
+            clients[attached] = client
+        }
         do {
             listener = try ControlListener.listen(config.controlSocket)
         } catch {
-            report(handshake, "failed 125 cannot listen on \(config.controlSocket): \(error)")
-            return 125
+            return failBeforeStart(handshake, "cannot listen on \(config.controlSocket): \(error)")
         }
         if !config.proxiedPorts.isEmpty {
             // Bound before the container starts: a taken port fails the start, as with Docker.
             do { portProxy = try PortProxy(bindings: config.proxiedPorts) } catch {
                 close(listener)
                 unlink(config.controlSocket)
-                report(handshake, "failed 125 \(error.message)")
-                return 125
+                return failBeforeStart(handshake, error.message)
             }
         }
-        if hold {
-            holdUntil = Timestamp.monotonic() + 10_000_000_000
-            report(handshake, "listening")
-        } else {
-            let result = startContainer()
-            switch result {
-            case .started(let pid): report(handshake, "started \(pid)")
-            case .failed(let code, let message): report(handshake, "failed \(code) \(message)")
-            }
+        switch startContainer() {
+        case .started(let pid): report(handshake, "started \(pid)")
+        case .failed(let code, let message): report(handshake, "failed \(code) \(message)")
         }
         cr_trim_executable_pages()
         while !finished { pollOnce() }
         shutDown()
         return 0
+    }
+
+    /// A start that failed before the container's process was tried: recorded and told to
+    /// the attached client and the handshake alike.
+    private func failBeforeStart(_ handshake: Int32, _ message: String) -> Int32 {
+        _ = recordStartFailure(code: 125, message: message)
+        report(handshake, "failed 125 \(message)")
+        return 125
     }
 
     private func report(_ fd: Int32, _ line: String) {
@@ -116,8 +122,10 @@ public final class Supervisor {
         descriptorGeneration += 1
     }
 
-    func saveState() {
-        try? state.write(directory: config.directory)
+    /// Records the state and pushes it to watchers. `toDisk: false` for a --rm container's
+    /// last state, whose directory goes right after: one file fewer to create on the way out.
+    func saveState(toDisk: Bool = true) {
+        if toDisk { try? state.write(directory: config.directory) }
         let document = state.json.serialized
         for (fd, client) in clients where client.watching {
             if !ControlIO.send(fd, .state, document) { dropClient(fd) }
@@ -127,7 +135,6 @@ public final class Supervisor {
     /// Starts (or restarts) the container's main process.
     @discardableResult
     func startContainer() -> LaunchResult {
-        holdUntil = nil
         restartAt = nil
         var streams = StandardStreams()
         var childEnds: [Int32] = []

@@ -1,9 +1,11 @@
 import Glibc
 import Monitor
 
-// swiftcompose-monitor --config <launch.json> [--hold] [--handshake-fd N]
+// swiftcompose-monitor --config <launch.json> [--handshake-fd N] [--attach-fd N]
 // Started by the engine for each running container; detaches itself (a second fork and
 // setsid) so the CLI that started it can exit — or be killed — without touching it.
+// --attach-fd: one end of a connected socket, an attached client from the first byte
+// (`run` without -d), so no connection has to be made before the container starts.
 
 func complain(_ message: String) {
     let line = Array("swiftcompose-monitor: \(message)\n".utf8)
@@ -11,21 +13,21 @@ func complain(_ message: String) {
 }
 
 var configPath: String?
-var hold = false
 var handshake: Int32 = -1
+var attached: Int32 = -1
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--config": configPath = arguments.next()
-    case "--hold": hold = true
     case "--handshake-fd": handshake = Int32(arguments.next() ?? "") ?? -1
+    case "--attach-fd": attached = Int32(arguments.next() ?? "") ?? -1
     default:
         complain("unknown argument \(argument)")
         exit(2)
     }
 }
 guard let configPath else {
-    complain("usage: swiftcompose-monitor --config <launch.json> [--hold] [--handshake-fd N]")
+    complain("usage: swiftcompose-monitor --config <launch.json> [--handshake-fd N] [--attach-fd N]")
     exit(2)
 }
 let config: LaunchConfig
@@ -40,5 +42,5 @@ if first > 0 { _exit(0) }
 setsid()
 let null = open("/dev/null", O_RDWR)
 if null >= 0 { dup2(null, 0); dup2(null, 1); dup2(null, 2); if null > 2 { close(null) } }
-if handshake >= 0 { _ = fcntl(handshake, F_SETFD, FD_CLOEXEC) }
-exit(Supervisor(config: config).run(handshake: handshake, hold: hold))
+for fd in [handshake, attached] where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+exit(Supervisor(config: config).run(handshake: handshake, attached: attached))

@@ -78,33 +78,37 @@ public struct ContainerService: Sendable {
     /// Starts a created or stopped container in the background (`docker start`, `run -d`).
     public func start(_ reference: String) async throws(EngineError) {
         let record = try store.resolve(reference)
-        switch try prepareStart(record, hold: false) {
-        case .started: return
-        case .listening: return
-        case .failed(let code, let message): throw StartFailure(code: code, message: message).error
+        if case .failed(let code, let message) = try prepareStart(record) {
+            throw StartFailure(code: code, message: message).error
         }
     }
 
     /// Starts a container with this caller attached to its streams from the first byte
-    /// (`docker run` without -d, `start -a`).
+    /// (`docker run` without -d, `start -a`). A start that fails arrives as the session's
+    /// `.failed` event, like anything else the container does.
     public func startAttached(_ reference: String) async throws(EngineError) -> AttachSession {
         try await startAttached(try store.resolve(reference))
     }
 
     /// `startAttached` for the record `create` just returned, which need not be read back.
     public func startAttached(_ record: ContainerRecord) async throws(EngineError) -> AttachSession {
-        let paths = store.paths(record.id)
-        switch try prepareStart(record, hold: true) {
-        case .failed(let code, let message): throw StartFailure(code: code, message: message).error
-        case .started, .listening: break
+        // The monitor is handed its end of the connection at spawn: it starts the container
+        // at once instead of waiting for this process to connect and ask.
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw EngineError(.system, "cannot start container \(record.name)", cause: SystemCallError("socketpair"))
         }
-        guard let fd = MonitorClient(socket: paths.controlSocket).open("attach start") else {
-            throw EngineError(.system, "the monitor of container \(record.name) is not answering")
+        defer { close(ends[1]) }
+        do throws(EngineError) {
+            _ = try prepareStart(record, attach: ends[1])
+        } catch {
+            close(ends[0])
+            throw error
         }
-        return AttachSession(fd: fd)
+        return AttachSession(fd: ends[0])
     }
 
-    private func prepareStart(_ record: ContainerRecord, hold: Bool) throws(EngineError) -> MonitorLauncher.Handshake {
+    private func prepareStart(_ record: ContainerRecord, attach: Int32? = nil) throws(EngineError) -> MonitorLauncher.Handshake {
         let paths = store.paths(record.id)
         let current = try info(record)
         if current.isRunning || current.status == .restarting {
@@ -116,13 +120,17 @@ public struct ContainerService: Sendable {
         do {
             try makeDirectories(state.runPath("c"))
             try AtomicFile.write(config.json.serialized, to: paths.launch, mode: 0o600, durable: false)
-            var fresh = ContainerRunState()
-            fresh.restartCount = current.run.restartCount
-            try fresh.write(directory: paths.directory)
+            // What a previous run left (exit code, error) is cleared before the monitor reads it;
+            // a container that never ran has nothing to clear (and one file fewer to create).
+            if access(ContainerRunState.path(in: paths.directory), F_OK) == 0 {
+                var fresh = ContainerRunState()
+                fresh.restartCount = current.run.restartCount
+                try fresh.write(directory: paths.directory)
+            }
         } catch {
             throw EngineError(.system, "cannot prepare container \(record.name)", cause: error)
         }
-        return try MonitorLauncher.launch(configPath: paths.launch, hold: hold)
+        return try MonitorLauncher.launch(configPath: paths.launch, attach: attach)
     }
 
     // MARK: stop, kill, wait

@@ -18,13 +18,12 @@ enum MonitorLauncher {
 
     enum Handshake: Equatable {
         case started(pid: Int32)
-        case listening
         case failed(code: Int32, message: String)
     }
 
-    /// Spawns the monitor for the launch config at `configPath`. `hold`: the monitor
-    /// waits for an `attach start` before starting the container.
-    static func launch(configPath: String, hold: Bool) throws(EngineError) -> Handshake {
+    /// Spawns the monitor for the launch config at `configPath`. `attach`: one end of a
+    /// connected socket the monitor serves as an attached client from before the start.
+    static func launch(configPath: String, attach: Int32? = nil) throws(EngineError) -> Handshake {
         let program = executable()
         guard access(program, X_OK) == 0 else {
             throw EngineError(.notFound, "the container monitor \(program) is missing; reinstall swiftcompose or point "
@@ -32,12 +31,15 @@ enum MonitorLauncher {
         }
         var pipe: [Int32] = [-1, -1]
         guard cr_pipe(&pipe) == 0 else { throw EngineError(.system, "cannot start the monitor", cause: SystemCallError("pipe")) }
-        // Keep both ends clear of 0–3: the child's fd 3 must be the write end, whatever was free here.
+        // Keep both ends, and the attached socket, clear of 0–4: the child's fd 3 must be the
+        // write end and its fd 4 the socket, whatever was free here.
         for index in 0..<2 {
             let moved = fcntl(pipe[index], F_DUPFD_CLOEXEC, 10)
             close(pipe[index])
             pipe[index] = moved
         }
+        let attached = attach.map { fcntl($0, F_DUPFD_CLOEXEC, 10) }
+        defer { if let attached { close(attached) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -46,10 +48,11 @@ enum MonitorLauncher {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addclose(&actions, pipe[0])
         posix_spawn_file_actions_adddup2(&actions, pipe[1], 3)
+        if let attached { posix_spawn_file_actions_adddup2(&actions, attached, 4) }
         // Nothing else of the caller's goes with the monitor: a descriptor it inherited (the
         // read end of `swiftcompose up -d | cat`, a test runner's pipe) would stay open for
         // the container's lifetime and hang whoever waits for its end.
-        posix_spawn_file_actions_addclosefrom_np(&actions, 4)
+        posix_spawn_file_actions_addclosefrom_np(&actions, attached == nil ? 4 : 5)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -62,7 +65,7 @@ enum MonitorLauncher {
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) | 0x80 /* SETSID */)
         var arguments = [program, "--config", configPath, "--handshake-fd", "3"]
-        if hold { arguments.append("--hold") }
+        if attached != nil { arguments += ["--attach-fd", "4"] }
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -84,7 +87,6 @@ enum MonitorLauncher {
             line.append(byte)
         }
         let text = String(decoding: line, as: UTF8.self)
-        if text == "listening" { return .listening }
         if text.hasPrefix("started "), let pid = Int32(text.dropFirst(8)) { return .started(pid: pid) }
         if text.hasPrefix("failed ") {
             let rest = text.dropFirst(7)

@@ -17,6 +17,7 @@ public enum ControlFrame: UInt8, Sendable {
     case resize = 6         // client → monitor: "<rows> <cols>"
     case ok = 7
     case state = 8          // payload: the state.json document, sent to `watch` clients on every change
+    case signal = 9         // client → monitor: a signal number, for the process the client is attached to
 }
 
 public enum ControlIO {

@@ -120,6 +120,11 @@ extension Supervisor {
             if terminal >= 0, fields.count == 2, let rows = UInt16(fields[0]), let columns = UInt16(fields[1]) {
                 Terminal.resize(terminal, rows: rows, columns: columns)
             }
+        case .signal:
+            let target = client.execPid > 0 ? client.execPid : (client.attached ? mainPid : 0)
+            if target > 0, let number = Int32(String(decoding: payload, as: UTF8.self)), (1...64).contains(number) {
+                kill(target, number)
+            }
         default: break
         }
     }

@@ -23,6 +23,7 @@ struct Swiftcompose: ParsableCommand {
             PauseCommand.self,
             UnpauseCommand.self,
             ExecCommand.self,
+            AttachCommand.self,
             RunCommand.self,
             CreateCommand.self,
             BuildCommand.self,

@@ -206,3 +206,21 @@ struct RuntimeUnitTests {
         #expect(ContainerNames.isValid("web-1.a_b") && !ContainerNames.isValid("-web") && !ContainerNames.isValid("a b"))
     }
 }
+
+@Suite("DetachKeys") struct DetachKeysTests {
+    @Test func keysParseAsDockerSpellsThem() throws {
+        #expect(try DetachKeys(parsing: "ctrl-p,ctrl-q") == .standard)
+        #expect(try DetachKeys(parsing: "a,ctrl-@,ctrl-[,ctrl-_").sequence == [97, 0, 27, 31])
+        for bad in ["ctrl-1", "ab", "ctrl-", ""] {
+            #expect(throws: EngineError.self, "\(bad)") { try DetachKeys(parsing: bad) }
+        }
+    }
+
+    @Test func theSequenceIsFoundAcrossReadsAndABrokenOneIsPassedOn() {
+        var scanner = DetachKeys.Scanner(.standard)
+        #expect(scanner.scan([65, 16]) == ([65], false))
+        #expect(scanner.scan([66]) == ([16, 66], false))
+        #expect(scanner.scan([16, 16]) == ([16], false))
+        #expect(scanner.scan([17, 67]) == ([], true))
+    }
+}

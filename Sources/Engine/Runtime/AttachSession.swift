@@ -1,5 +1,6 @@
 import Glibc
 import Monitor
+import Synchronization
 
 /// A connection to a running process's streams (the container's main process after
 /// `startAttached`, or an exec'd one): output and lifecycle events in, stdin out.
@@ -14,6 +15,8 @@ public final class AttachSession: @unchecked Sendable {
     }
 
     let fd: Int32
+    /// Frames go out from more than one thread (stdin, resizes, proxied signals): one at a time.
+    private let sending = Mutex(())
 
     init(fd: Int32) { self.fd = fd }
 
@@ -37,11 +40,21 @@ public final class AttachSession: @unchecked Sendable {
 
     public func send(stdin bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
-        ControlIO.send(fd, .stdin, bytes)
+        send(.stdin, bytes)
     }
 
     /// End of input: the process sees EOF on its stdin.
-    public func closeStdin() { ControlIO.send(fd, .stdin, []) }
+    public func closeStdin() { send(.stdin, []) }
 
-    public func resize(rows: UInt16, columns: UInt16) { ControlIO.send(fd, .resize, "\(rows) \(columns)") }
+    public func resize(rows: UInt16, columns: UInt16) { send(.resize, Array("\(rows) \(columns)".utf8)) }
+
+    /// Passes a signal the caller received on to the process (Docker's --sig-proxy).
+    public func send(signal: Int32) { send(.signal, Array(String(signal).utf8)) }
+
+    /// Leaves the process running and ends the session: `next()` returns nil from now on.
+    public func detach() { shutdown(fd, Int32(SHUT_RDWR)) }
+
+    private func send(_ type: ControlFrame, _ payload: [UInt8]) {
+        sending.withLock { _ in _ = ControlIO.send(fd, type, payload) }
+    }
 }

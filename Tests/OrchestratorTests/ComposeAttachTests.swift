@@ -5,8 +5,6 @@ import Testing
 /// `attach` through the CLI: input in, output out, the exit status back, and signals
 /// passed on to the container's process (--sig-proxy).
 @Suite(.serialized) struct ComposeAttachTests {
-    let cli = ExampleStackTests()
-
     /// The CLI running with a pipe for its input and its output collected as it comes.
     final class Attached: @unchecked Sendable {
         let process = Process()
@@ -55,21 +53,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2))) func attachSendsInputAndSignalsAndReturnsTheExitStatus() throws {
-        let binary = ExampleStackTests.binary
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            Issue.record("build the CLI first (swift build --build-tests builds it): \(binary)")
-            return
-        }
-        let state = "/tmp/scattach-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let project = state + "/project"
-        let environment = ["SWIFTCOMPOSE_ROOT": state + "/root", "SWIFTCOMPOSE_RUN": state + "/run",
-                           "COMPOSE_PROJECT_NAME": "a\(UInt16.random(in: 0...9999))"]
-        defer {
-            _ = try? cli.run([binary, "down", "-t", "0"], in: project, environment: environment)
-            try? FileManager.default.removeItem(atPath: state)
-        }
-        try makeDirectories(project)
-        try """
+        try ComposeFlagsTests().withStack("""
             services:
               echo:
                 image: busybox
@@ -78,27 +62,28 @@ import Testing
               ticker:
                 image: busybox
                 command: ["sh", "-c", "trap 'echo term; exit 7' TERM; while true; do echo tick; sleep 0.1; done"]
-            """.write(toFile: project + "/compose.yaml", atomically: true, encoding: .utf8)
-        _ = try cli.run([ExampleStackTests.root + "/scripts/make-busybox-image", binary], in: ExampleStackTests.root, environment: environment)
-        let up = try cli.run([binary, "up", "-d"], in: project, environment: environment)
-        try #require(up.status == 0, "\(up.output)")
+            """) { stack, run in
+            let up = try run(["up", "-d"])
+            try #require(up.status == 0, "\(up.output)")
+            let binary = ExampleStackTests.binary
 
-        // Input goes in; at its end the container's read loop ends, and its status comes back.
-        let echo = try Attached([binary, "attach", "echo"], in: project, environment: environment)
-        echo.input.fileHandleForWriting.write(Data("hello\n".utf8))
-        #expect(echo.await("got hello"), "\(echo.output)")
-        try echo.input.fileHandleForWriting.close()
-        #expect(echo.finish() == 3, "\(echo.output)")
-        #expect(echo.output.hasSuffix("bye\n"), "\(echo.output)")
+            // Input goes in; at its end the container's read loop ends, and its status comes back.
+            let echo = try Attached([binary, "attach", "echo"], in: stack.project, environment: stack.environment)
+            echo.input.fileHandleForWriting.write(Data("hello\n".utf8))
+            #expect(echo.await("got hello"), "\(echo.output)")
+            try echo.input.fileHandleForWriting.close()
+            #expect(echo.finish() == 3, "\(echo.output)")
+            #expect(echo.output.hasSuffix("bye\n"), "\(echo.output)")
 
-        // A signal to the CLI goes to the container's process, which exits on it.
-        let ticker = try Attached([binary, "attach", "--no-stdin", "ticker"], in: project, environment: environment)
-        #expect(ticker.await("tick"), "\(ticker.output)")
-        kill(ticker.process.processIdentifier, SIGTERM)
-        #expect(ticker.finish() == 7, "\(ticker.output)")
-        #expect(ticker.output.contains("term"), "\(ticker.output)")
+            // A signal to the CLI goes to the container's process, which exits on it.
+            let ticker = try Attached([binary, "attach", "--no-stdin", "ticker"], in: stack.project, environment: stack.environment)
+            #expect(ticker.await("tick"), "\(ticker.output)")
+            kill(ticker.process.processIdentifier, SIGTERM)
+            #expect(ticker.finish() == 7, "\(ticker.output)")
+            #expect(ticker.output.contains("term"), "\(ticker.output)")
 
-        let unknown = try cli.run([binary, "attach", "--detach-keys", "ctrl-1", "echo"], in: project, environment: environment)
-        #expect(unknown.status != 0 && unknown.output.contains("invalid detach keys"), "\(unknown.output)")
+            let unknown = try run(["attach", "--detach-keys", "ctrl-1", "echo"])
+            #expect(unknown.status != 0 && unknown.output.contains("invalid detach keys"), "\(unknown.output)")
+        }
     }
 }

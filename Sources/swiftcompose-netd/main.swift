@@ -3,12 +3,14 @@
 //   swiftcompose-netd --network NAME --address GATEWAY --table PATH --pid-file PATH
 //                     [--port 53] [--resolv-conf /etc/resolv.conf]
 //                     [--publish HOST_IP:HOST_PORT:CONTAINER_IP:CONTAINER_PORT[/udp]]...
+//                     (an IPv6 HOST_IP in brackets: [::1]:8080:172.18.0.2:80)
 //
 // With --network it is the network's DNS server: it answers the names in the endpoint
 // table at PATH (reloaded whenever it is replaced) and forwards other names to the
 // resolv.conf nameservers. With --publish it serves published ports through the userland
-// port proxy; the engine publishes containers' ports through kernel DNAT
-// (NetworkManager.publishThroughKernel), and bench/network measures both. The pid file is
+// port proxy. The engine publishes containers' IPv4 ports through kernel DNAT
+// (NetworkManager.publish) and their IPv6 ones through the same proxy inside each
+// container's monitor; bench/network measures them side by side. The pid file is
 // written once every socket is bound, which is what the engine waits for.
 import Glibc
 import NetworkServices

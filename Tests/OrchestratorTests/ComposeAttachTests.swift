@@ -86,4 +86,24 @@ import Testing
             #expect(unknown.status != 0 && unknown.output.contains("invalid detach keys"), "\(unknown.output)")
         }
     }
+
+    /// `container attach` as docker attach: input when the container keeps stdin open.
+    @Test(.timeLimit(.minutes(2))) func containerAttachSendsInputToAnInteractiveContainer() throws {
+        try ComposeFlagsTests().withStack("services: {}\n") { stack, _ in
+            let binary = ExampleStackTests.binary
+            let started = try ExampleStackTests().run([binary, "container", "run", "-d", "-i", "--name", "reader-\(stack.name)",
+                                                       "busybox", "sh", "-c", "read line; echo \"got $line\"; exit 4"],
+                                                      in: stack.project, environment: stack.environment)
+            try #require(started.status == 0, "\(started.output)")
+            defer {
+                _ = try? ExampleStackTests().run([binary, "container", "rm", "-f", "reader-\(stack.name)"],
+                                                 in: stack.project, environment: stack.environment)
+            }
+            let reader = try Attached([binary, "container", "attach", "reader-\(stack.name)"], in: stack.project,
+                                      environment: stack.environment)
+            reader.input.fileHandleForWriting.write(Data("hi\n".utf8))
+            #expect(reader.finish() == 4, "\(reader.output)")
+            #expect(reader.output == "got hi\n", "\(reader.output)")
+        }
+    }
 }

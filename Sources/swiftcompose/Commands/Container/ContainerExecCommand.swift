@@ -36,15 +36,19 @@ struct ContainerExecCommand: AsyncParsableCommand {
 }
 
 struct ContainerAttachCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "attach", abstract: "Attach to a running container's output (and input with -i).")
+    static let configuration = CommandConfiguration(
+        commandName: "attach", abstract: "Attach this terminal to a running container's output, and its input if it keeps stdin open (like docker attach).")
     @OptionGroup var engine: EngineOptions
-    @Flag(name: [.customShort("i"), .long], help: "Send this terminal's input to the container.") var interactive = false
+    @OptionGroup var attach: AttachOptions
     @Argument(help: "The container (name or id).") var container: String
 
     func run() async throws {
         do {
-            let session = try await engine.service.attach(container)
-            throw ExitCode(AttachedTerminal(session: session, tty: false, interactive: interactive).pump())
+            let service = engine.service
+            let info = try await service.inspect(container)
+            let keys = try attach.keys()
+            let session = try await service.attach(info.id)
+            throw ExitCode(attach.pump(session, spec: info.record.spec, keys: keys))
         } catch let error as EngineError { failAndExit(error) }
     }
 }

@@ -1,3 +1,5 @@
+import NetworkServices
+
 /// What a container is asked to be: the union of `docker run` flags and compose service
 /// attributes, before image defaults are applied. Plain values: the orchestrator fills it
 /// from a compose service, the CLI from flags; the volume and network layers fill in the
@@ -113,7 +115,7 @@ public struct ContainerSpec: Codable, Sendable, Equatable {
         /// "0.0.0.0:8080" or "[::]:8080", as `port` prints it and `ps` shows it.
         public var hostEndpoint: String {
             let address = hostIP ?? "0.0.0.0"
-            return (address.contains(":") ? "[\(address)]" : address) + ":\(hostPort ?? 0)"
+            return (IPAddress(address)?.hostText ?? address) + ":\(hostPort ?? 0)"
         }
     }
 

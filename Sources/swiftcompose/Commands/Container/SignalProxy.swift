@@ -1,3 +1,4 @@
+import CRuntime
 import Engine
 import Foundation
 
@@ -13,8 +14,7 @@ final class SignalProxy {
 
     init(forwardingTo session: AttachSession) {
         var ends: [Int32] = [-1, -1]
-        _ = ends.withUnsafeMutableBufferPointer { pipe($0.baseAddress!) }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = cr_pipe(&ends)
         self.ends = ends
         SignalProxy.pipeWriteEnd = ends[1]
         var action = sigaction()

@@ -7,16 +7,13 @@ import Testing
 @Suite(.serialized) struct ComposeAttachTests {
     /// The CLI running with a pipe for its input and its output collected as it comes.
     final class Attached: @unchecked Sendable {
-        let process = Process()
+        let process: Process
         let input = Pipe()
         private let lock = NSLock()
         private var collected = Data()
 
         init(_ arguments: [String], in directory: String, environment: [String: String]) throws {
-            process.executableURL = URL(fileURLWithPath: arguments[0])
-            process.arguments = Array(arguments.dropFirst())
-            process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process = ExampleStackTests.process(arguments, in: directory, environment: environment)
             let output = Pipe()
             process.standardInput = input
             process.standardOutput = output

@@ -8,13 +8,19 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let binary = root + "/.build/debug/swiftcompose"
 
-    @discardableResult
-    func run(_ arguments: [String], in directory: String, environment: [String: String]) throws -> (status: Int32, output: String) {
+    /// A process for `arguments` in `directory`, with this environment plus `environment`.
+    static func process(_ arguments: [String], in directory: String, environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return process
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], in directory: String, environment: [String: String]) throws -> (status: Int32, output: String) {
+        let process = Self.process(arguments, in: directory, environment: environment)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -41,6 +41,7 @@ public final class Supervisor {
     /// the rest of that poll's results can no longer be trusted.
     var descriptorGeneration = 0
     static let trimAfterQuiet: Int64 = 10_000_000_000
+    static let trimAfterStart: Int64 = 200_000_000
 
     struct Probe {
         var pid: pid_t
@@ -96,7 +97,8 @@ public final class Supervisor {
         case .started(let pid): report(handshake, "started \(pid)")
         case .failed(let code, let message): report(handshake, "failed \(code) \(message)")
         }
-        cr_trim_executable_pages()
+        // Not at once: a container that exits right away (`run --rm … true`) would wait for it.
+        trimAt = Timestamp.monotonic() + Supervisor.trimAfterStart
         while !finished { pollOnce() }
         shutDown()
         return 0

@@ -46,14 +46,22 @@ public struct CgroupManager: Sendable {
     }
 
     private func write(_ value: String, _ file: String, controller: String) throws(EngineError) {
+        try write([value], file, controller: controller)
+    }
+
+    /// Writes each value with a write of its own to one open file: the kernel takes a rule
+    /// per write (devices.allow), and one open saves a path walk per value.
+    private func write(_ values: [String], _ file: String, controller: String) throws(EngineError) {
         guard let directory = directory(for: controller) else { return }
         let path = directory + "/" + file
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw EngineError(.system, "cannot set \(file)", cause: SystemCallError("open", path)) }
         defer { close(fd) }
-        let written = Array(value.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if written < 0 {
-            throw EngineError(.invalidArgument, "the kernel refused \(file) = \(value)", cause: SystemCallError("write", path))
+        for value in values {
+            let written = Array(value.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                throw EngineError(.invalidArgument, "the kernel refused \(file) = \(value)", cause: SystemCallError("write", path))
+            }
         }
     }
 
@@ -66,43 +74,74 @@ public struct CgroupManager: Sendable {
     /// Creates the cgroup and applies the limits.
     public func create(_ resources: ContainerSpec.Resources, devices: [LaunchDevice]) throws(EngineError) {
         switch hierarchy.version {
-        case .v2:
-            let parent = "\(hierarchy.root)/\(CgroupManager.parent)"
-            do { try makeDirectories(parent) } catch { throw EngineError(.system, "cannot create cgroup \(parent)", cause: error) }
-            let available = ((try? AtomicFile.read(hierarchy.root + "/cgroup.controllers")) ?? nil)
-                .map { String(decoding: $0, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }) } ?? []
-            let enable = available.filter { ["cpu", "cpuset", "memory", "pids", "io"].contains(String($0)) }
-                .map { "+" + $0 }.joined(separator: " ")
-            for directory in [hierarchy.root, parent] {
-                let fd = open(directory + "/cgroup.subtree_control", O_WRONLY | O_CLOEXEC)
-                if fd >= 0 { _ = Array(enable.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }; close(fd) }
-            }
-        case .v1:
-            for mount in hierarchy.v1Mounts {
-                let parent = "\(mount.path)/\(CgroupManager.parent)"
-                if mkdir(parent, 0o755) == 0, mount.controllers.contains("cpuset") {
-                    copyCpuset(from: mount.path, to: parent)
-                }
-            }
-        }
-        for directory in directories {
-            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-                throw EngineError(.system, "cannot create the container's cgroup", cause: SystemCallError("mkdir", directory))
-            }
-        }
-        if hierarchy.version == .v1, let cpuset = hierarchy.mount(for: "cpuset") {
-            copyCpuset(from: "\(cpuset.path)/\(CgroupManager.parent)", to: directories.first { $0.hasPrefix(cpuset.path + "/") }!)
+        case .v2: try createV2()
+        case .v1: try createV1()
         }
         try applyLimits(resources)
         if hierarchy.version == .v1 { try applyDeviceRules(devices) }
+    }
+
+    private func createV2() throws(EngineError) {
+        let parent = "\(hierarchy.root)/\(CgroupManager.parent)"
+        do { try makeDirectories(parent) } catch { throw EngineError(.system, "cannot create cgroup \(parent)", cause: error) }
+        let available = ((try? AtomicFile.read(hierarchy.root + "/cgroup.controllers")) ?? nil)
+            .map { String(decoding: $0, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }) } ?? []
+        let enable = available.filter { ["cpu", "cpuset", "memory", "pids", "io"].contains(String($0)) }
+            .map { "+" + $0 }.joined(separator: " ")
+        for directory in [hierarchy.root, parent] {
+            writeIgnoringErrors(enable, to: directory + "/cgroup.subtree_control")
+        }
+        for directory in directories where mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw EngineError(.system, "cannot create the container's cgroup", cause: SystemCallError("mkdir", directory))
+        }
+    }
+
+    private func createV1() throws(EngineError) {
+        // The container's directory first: its parent is missing only on the first start since boot.
+        for mount in hierarchy.v1Mounts {
+            let directory = "\(mount.path)/\(CgroupManager.parent)/\(id)"
+            if mkdir(directory, 0o755) == 0 || errno == EEXIST { continue }
+            if errno == ENOENT {
+                makeV1Parent(mount)
+                if mkdir(directory, 0o755) == 0 || errno == EEXIST { continue }
+            }
+            throw EngineError(.system, "cannot create the container's cgroup", cause: SystemCallError("mkdir", directory))
+        }
+        if let cpuset = hierarchy.mount(for: "cpuset") { inheritCpuset(cpuset) }
+    }
+
+    /// `swiftcompose` in a v1 hierarchy. A new cpuset cgroup starts with no CPUs and no memory
+    /// nodes: the parent copies the root's and sets `cgroup.clone_children`, so the kernel
+    /// gives each container's cgroup the parent's at mkdir.
+    private func makeV1Parent(_ mount: CgroupHierarchy.V1Mount) {
+        let parent = "\(mount.path)/\(CgroupManager.parent)"
+        guard mkdir(parent, 0o755) == 0, mount.controllers.contains("cpuset") else { return }
+        copyCpuset(from: mount.path, to: parent)
+        writeIgnoringErrors("1", to: parent + "/cgroup.clone_children")
+    }
+
+    /// A parent made before `cgroup.clone_children` was set (by an older version) leaves the
+    /// container's cpuset empty, and joining it would fail: it is filled in from the parent.
+    private func inheritCpuset(_ mount: CgroupHierarchy.V1Mount) {
+        let directory = "\(mount.path)/\(CgroupManager.parent)/\(id)"
+        let fd = open(directory + "/cpuset.cpus", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        var buffer = [UInt8](repeating: 0, count: 8)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        if count <= 1 { copyCpuset(from: "\(mount.path)/\(CgroupManager.parent)", to: directory) }
+    }
+
+    private func writeIgnoringErrors(_ value: String, to path: String) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        if fd >= 0 { _ = Array(value.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }; close(fd) }
     }
 
     /// A new v1 cpuset cgroup starts empty; it inherits its parent's CPUs and memory nodes.
     private func copyCpuset(from source: String, to destination: String) {
         for file in ["cpuset.cpus", "cpuset.mems"] {
             guard let value = (try? AtomicFile.read(source + "/" + file)) ?? nil, value.count > 1 else { continue }
-            let fd = open(destination + "/" + file, O_WRONLY | O_CLOEXEC)
-            if fd >= 0 { _ = value.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }; close(fd) }
+            writeIgnoringErrors(String(decoding: value, as: UTF8.self), to: destination + "/" + file)
         }
     }
 
@@ -150,7 +189,7 @@ public struct CgroupManager: Sendable {
             let kind = device.mode & UInt32(S_IFMT) == UInt32(S_IFBLK) ? "b" : "c"
             rules.append("\(kind) \(device.major):\(device.minor) rwm")
         }
-        for rule in rules { try write(rule, "devices.allow", controller: "devices") }
+        try write(rules, "devices.allow", controller: "devices")
     }
 
     /// Pause/unpause through the freezer; returns once the kernel reports it done.

@@ -119,7 +119,9 @@ public struct ContainerService: Sendable {
         try manager.create(record.spec.resources, devices: config.devices)
         do {
             try makeDirectories(state.runPath("c"))
-            try AtomicFile.write(config.json.serialized, to: paths.launch, mode: 0o600, durable: false)
+            // Read by this start's monitor and by exec into the running container, never before
+            // the monitor runs: written in place.
+            try Syscall.writeFile(Array(config.json.serialized.utf8), to: paths.launch, mode: 0o600)
             // What a previous run left (exit code, error) is cleared before the monitor reads it;
             // a container that never ran has nothing to clear (and one file fewer to create).
             if access(ContainerRunState.path(in: paths.directory), F_OK) == 0 {

@@ -221,11 +221,12 @@ struct LaunchConfigBuilder {
         }
         let hostResolv = ((try? AtomicFile.read("/etc/resolv.conf")) ?? nil).map { String(decoding: $0, as: UTF8.self) }
         do {
-            // Regenerated at every start: no fsync needed.
-            try AtomicFile.write(hostsText, to: paths.hosts, durable: false)
-            try AtomicFile.write(record.hostname + "\n", to: paths.hostname, durable: false)
-            try AtomicFile.write(EtcFiles.resolvConf(dns: spec.dns, search: spec.dnsSearch, options: spec.dnsOptions,
-                                                     host: hostResolv), to: paths.resolvConf, durable: false)
+            // Regenerated at every start, and read only by the container being started: written
+            // in place, without fsync.
+            try Syscall.writeFile(Array(hostsText.utf8), to: paths.hosts)
+            try Syscall.writeFile(Array((record.hostname + "\n").utf8), to: paths.hostname)
+            try Syscall.writeFile(Array(EtcFiles.resolvConf(dns: spec.dns, search: spec.dnsSearch, options: spec.dnsOptions,
+                                                            host: hostResolv).utf8), to: paths.resolvConf)
         } catch {
             throw EngineError(.system, "cannot write the container's /etc files", cause: error)
         }

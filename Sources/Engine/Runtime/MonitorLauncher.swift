@@ -78,15 +78,16 @@ enum MonitorLauncher {
         // The monitor forks itself away at once; reap the first process.
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // One line, then the monitor closes its end.
         var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while true {
-            let count = read(pipe[0], &byte, 1)
+        var chunk = [UInt8](repeating: 0, count: 512)
+        while !line.contains(10) {
+            let count = chunk.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 || byte == 10 { break }
-            line.append(byte)
+            if count <= 0 { break }
+            line += chunk[0..<count]
         }
-        let text = String(decoding: line, as: UTF8.self)
+        let text = String(decoding: line.prefix { $0 != 10 }, as: UTF8.self)
         if text.hasPrefix("started "), let pid = Int32(text.dropFirst(8)) { return .started(pid: pid) }
         if text.hasPrefix("failed ") {
             let rest = text.dropFirst(7)

@@ -85,6 +85,10 @@ struct Swiftcompose: ParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            // Not through exit(withError:): for an exit code it prints nothing, but it first
+            // reflects the whole command tree to prepare a usage message (~0.5 ms).
+            Foundation.exit(code.rawValue)
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data("\(failure.message)\n".utf8))
             Foundation.exit(failure.exitCode)

@@ -157,6 +157,30 @@ final class ImageTestBed: @unchecked Sendable {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: bed.state.path("images", "snapshots"))) ?? []).isEmpty)
     }
 
+    @Test func namesResolveThroughTheIndexAndSurviveItsLossOrStaleness() throws {
+        let bed = try ImageTestBed()
+        let image = try BusyboxImage.make(in: bed.store)
+        let index = bed.state.path("images", "names.json")
+        func indexed() throws -> String { String(decoding: try #require(try AtomicFile.read(index)), as: UTF8.self) }
+        #expect(try indexed() == #"{"docker.io/library/busybox:latest":"\#(image.id)"}"#)
+        // A name taken by another image moves in the index too; an untag drops it.
+        let other = try bed.store.importRootfs(tarball: try BusyboxImage.rootfsTarball(), reference: "other:1",
+                                               config: .init(), comment: "a second image")
+        try bed.store.tag("other:1", as: "busybox")
+        #expect(try bed.store.resolve("busybox").id == other.id)
+        #expect(try indexed().contains(#""docker.io/library/busybox:latest":"\#(other.id)""#))
+        _ = try bed.store.remove("busybox")
+        #expect(!(try indexed().contains("busybox")))
+        #expect(throws: EngineError.self) { try bed.store.resolve("busybox") }
+        // A stale entry is checked against the record it names; a lost index is made again.
+        try AtomicFile.write(#"{"docker.io/library/other:1":"\#(image.id)"}"#, to: index)
+        #expect(try bed.store.resolve("other:1").id == other.id)
+        unlink(index)
+        #expect(try bed.store.resolve("other:1").id == other.id)
+        #expect(try indexed() == #"{"docker.io/library/other:1":"\#(other.id)"}"#)
+        #expect(try bed.store.resolve(other.id).id == other.id)
+    }
+
     @Test func whiteoutsAndOpaqueDirectoriesBecomeOverlayForm() throws {
         let bed = try ImageTestBed()
         let path = try bed.tar([

@@ -111,7 +111,7 @@ extension ImageStore {
                 var removed: [String] = []
                 for image in try list() where !containersUsing.contains(image.id) && (all || image.names.isEmpty) {
                     removed += image.names.map { "Untagged: \(ImageReferenceFormatting.familiar($0))" }
-                    unlink(recordPath(image.id))
+                    try deleteRecord(image.id)
                     removed.append("Deleted: \(image.id)")
                 }
                 try garbageCollect()

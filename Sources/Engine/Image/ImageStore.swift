@@ -43,6 +43,7 @@ public struct ImageStore: Sendable {
 
     /// Finds an image by name (`busybox`, `busybox:latest`, `docker.io/library/busybox`), full or short id.
     public func resolve(_ reference: String) throws(EngineError) -> ImageRecord {
+        if let record = quickResolve(reference) { return record }
         let images = try list()
         let bareID = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
         if bareID.count >= 4, bareID.allSatisfy(\.isHexDigit),
@@ -50,7 +51,11 @@ public struct ImageStore: Sendable {
             return match
         }
         let normalized = (try? ImageReference(parsing: reference))?.description ?? reference
-        if let match = images.first(where: { $0.names.contains(normalized) }) { return match }
+        if let match = images.first(where: { $0.names.contains(normalized) }) {
+            // The index lacked it (a store from before the index, or a write cut short).
+            rebuildNameIndex(from: images)
+            return match
+        }
         throw EngineError(.notFound, "image \"\(reference)\" not found; import, load or pull it first (swiftcompose image import|load|pull)")
     }
 
@@ -175,13 +180,13 @@ public struct ImageStore: Sendable {
         // A name belongs to one image: take it from whichever image had it.
         for var other in try list() where other.id != configDigest && !Set(other.names).isDisjoint(with: names) {
             other.names.removeAll { names.contains($0) }
-            try AtomicFile.write(Array(try encoder.encode(other)), to: recordPath(other.id))
+            try saveRecord(other)
         }
         var record = (try? resolve(configDigest)) ?? ImageRecord(
             id: configDigest, names: [], manifestDigest: manifestDigest, layers: layers, configuration: configuration,
             created: Date(), size: layers.reduce(0) { $0 + $1.size })
         record.names = Array(Set(record.names + names)).sorted()
-        try AtomicFile.write(Array(try encoder.encode(record)), to: recordPath(record.id))
+        try saveRecord(record)
         return record
     }
 
@@ -207,14 +212,14 @@ public struct ImageStore: Sendable {
                 var removed: [String] = []
                 if let normalized, record.names.contains(normalized), record.names.count > 1 {
                     record.names.removeAll { $0 == normalized }
-                    try AtomicFile.write(Array(try JSONEncoder().encode(record)), to: recordPath(record.id))
+                    try saveRecord(record)
                     return ["Untagged: \(ImageReferenceFormatting.familiar(normalized))"]
                 }
                 if containersUsing.contains(record.id), !force {
                     throw EngineError(.inUse, "image \(reference) is used by a container; remove the container first, or use --force")
                 }
                 removed += record.names.map { "Untagged: \(ImageReferenceFormatting.familiar($0))" }
-                unlink(recordPath(record.id))
+                try deleteRecord(record.id)
                 removed.append("Deleted: \(record.id)")
                 try garbageCollect()
                 return removed

@@ -62,18 +62,16 @@ extension ImageStore {
                 try AtomicFile.write(config, to: blobPath(id))
                 try AtomicFile.write(manifest, to: blobPath(manifestDigest))
                 try makeDirectories(directory + "/records")
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
                 for var other in try list() where other.id != id && !Set(other.names).isDisjoint(with: names) {
                     other.names.removeAll { names.contains($0) }
-                    try AtomicFile.write(Array(try encoder.encode(other)), to: recordPath(other.id))
+                    try saveRecord(other)
                 }
                 var record = (try? resolve(id)) ?? ImageRecord(id: id, names: [], manifestDigest: manifestDigest, layers: layers,
                                                                 configuration: configuration, created: Date(),
                                                                 size: layers.reduce(0) { $0 + $1.size })
                 record.manifestDigest = manifestDigest
                 record.names = Array(Set(record.names + names)).sorted()
-                try AtomicFile.write(Array(try encoder.encode(record)), to: recordPath(id))
+                try saveRecord(record)
                 return record
             }
         } catch let error as EngineError {

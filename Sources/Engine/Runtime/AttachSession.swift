@@ -15,6 +15,9 @@ public final class AttachSession: @unchecked Sendable {
     }
 
     let fd: Int32
+    /// Whether the monitor reported the process's exit. For a --rm container that means it
+    /// is removed already: the monitor removes it before it tells.
+    public private(set) var heardExit = false
     /// Frames go out from more than one thread (stdin, resizes, proxied signals): one at a time.
     private let sending = Mutex(())
 
@@ -30,7 +33,9 @@ public final class AttachSession: @unchecked Sendable {
         case .stdout: return .output(stderr: false, bytes: payload)
         case .stderr: return .output(stderr: true, bytes: payload)
         case .started: return .started(pid: Int32(text) ?? 0)
-        case .exit: return .exited(code: Int32(text) ?? 0)
+        case .exit:
+            heardExit = true
+            return .exited(code: Int32(text) ?? 0)
         case .error:
             let space = text.firstIndex(of: " ") ?? text.endIndex
             return .failed(code: Int32(text[..<space]) ?? 125, message: String(text[space...].dropFirst()))

@@ -32,7 +32,9 @@ struct ContainerRunCommand: AsyncParsableCommand {
             }
             let session = try await service.startAttached(record)
             let code = AttachedTerminal(session: session, tty: spec.tty, interactive: spec.openStdin).pump()
-            if remove, !detach { try? await service.remove(record.id, force: true) }
+            // The monitor removes a --rm container before it reports the exit; what never
+            // got that far (a failed start) is removed here.
+            if remove, !session.heardExit { try? await service.remove(record.id, force: true) }
             throw ExitCode(code)
         } catch let error as EngineError {
             failAndExit(error)

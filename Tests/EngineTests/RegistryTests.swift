@@ -87,102 +87,108 @@ final class TransferLog: @unchecked Sendable {
     var statuses: [String] { lock.withLock { events.map(\.status) } }
 }
 
-@Suite("Registry", .serialized) struct RegistryTests {
-    @Test(.timeLimit(.minutes(2))) func pushThenPullIntoAFreshStoreGivesTheSameImage() async throws {
-        try await withRegistry { registry, bed in
-            let store = ImageStore(state: bed.state)
-            let original = try BusyboxImage.make(in: store)
-            let name = "\(registry.host)/test/busybox:1"
-            try store.tag("busybox", as: name)
-            let pushed = TransferLog()
-            let digest = try await store.push(name, progress: pushed.callback)
-            #expect(digest == original.manifestDigest)
-            #expect(pushed.statuses.filter { $0 == "Pushed" }.count == 2) // the layer and the config
+/// The suites that point the process-wide DOCKER_CONFIG at a directory of their own take
+/// turns: run side by side, one's login would land in the other's file.
+@Suite(.serialized) enum DockerConfigSuites {}
 
-            // A fresh store pulls it back: same ID, same manifest, runnable.
-            let fresh = ImageStore(state: StateRoot(root: bed.directory + "/fresh", run: bed.directory + "/fresh-run"))
-            let pulled = TransferLog()
-            let image = try await fresh.pull(name, progress: pulled.callback)
-            #expect(image.id == original.id)
-            #expect(image.manifestDigest == original.manifestDigest)
-            #expect(image.layers.map(\.diffID) == original.layers.map(\.diffID))
-            #expect(pulled.statuses.contains("Pull complete"))
-            let result = try await bed.run(ContainerSpec(image: name, command: ["echo", "pulled"]), image: fresh.containerImage(name))
-            #expect(result.out == "pulled\n")
+extension DockerConfigSuites {
+    @Suite("Registry", .serialized) struct RegistryTests {
+        @Test(.timeLimit(.minutes(2))) func pushThenPullIntoAFreshStoreGivesTheSameImage() async throws {
+            try await withRegistry { registry, bed in
+                let store = ImageStore(state: bed.state)
+                let original = try BusyboxImage.make(in: store)
+                let name = "\(registry.host)/test/busybox:1"
+                try store.tag("busybox", as: name)
+                let pushed = TransferLog()
+                let digest = try await store.push(name, progress: pushed.callback)
+                #expect(digest == original.manifestDigest)
+                #expect(pushed.statuses.filter { $0 == "Pushed" }.count == 2) // the layer and the config
 
-            // Again: nothing to download, nothing to upload; another repository mounts the blobs.
-            let again = TransferLog()
-            _ = try await fresh.pull(name, progress: again.callback)
-            #expect(again.statuses.contains("Already exists") && !again.statuses.contains("Pull complete"))
-            let repeated = TransferLog()
-            _ = try await store.push(name, progress: repeated.callback)
-            #expect(repeated.statuses.filter { $0 == "Layer already exists" }.count == 2)
-            let other = "\(registry.host)/other/busybox:1"
-            try store.tag("busybox", as: other)
-            let mounted = TransferLog()
-            _ = try await store.push(other, progress: mounted.callback)
-            #expect(mounted.statuses.contains("Mounted from test/busybox"), "\(mounted.statuses)")
+                // A fresh store pulls it back: same ID, same manifest, runnable.
+                let fresh = ImageStore(state: StateRoot(root: bed.directory + "/fresh", run: bed.directory + "/fresh-run"))
+                let pulled = TransferLog()
+                let image = try await fresh.pull(name, progress: pulled.callback)
+                #expect(image.id == original.id)
+                #expect(image.manifestDigest == original.manifestDigest)
+                #expect(image.layers.map(\.diffID) == original.layers.map(\.diffID))
+                #expect(pulled.statuses.contains("Pull complete"))
+                let result = try await bed.run(ContainerSpec(image: name, command: ["echo", "pulled"]), image: fresh.containerImage(name))
+                #expect(result.out == "pulled\n")
 
-            await #expect(throws: EngineError.self) { try await fresh.pull("\(registry.host)/test/missing:1") }
+                // Again: nothing to download, nothing to upload; another repository mounts the blobs.
+                let again = TransferLog()
+                _ = try await fresh.pull(name, progress: again.callback)
+                #expect(again.statuses.contains("Already exists") && !again.statuses.contains("Pull complete"))
+                let repeated = TransferLog()
+                _ = try await store.push(name, progress: repeated.callback)
+                #expect(repeated.statuses.filter { $0 == "Layer already exists" }.count == 2)
+                let other = "\(registry.host)/other/busybox:1"
+                try store.tag("busybox", as: other)
+                let mounted = TransferLog()
+                _ = try await store.push(other, progress: mounted.callback)
+                #expect(mounted.statuses.contains("Mounted from test/busybox"), "\(mounted.statuses)")
+
+                await #expect(throws: EngineError.self) { try await fresh.pull("\(registry.host)/test/missing:1") }
+            }
         }
-    }
 
-    @Test(.timeLimit(.minutes(2))) func basicAuthNeedsALogin() async throws {
-        try await withRegistry(user: "ci", password: "s3cret") { registry, bed in
-            let config = bed.directory + "/docker-config"
-            setenv("DOCKER_CONFIG", config, 1)
-            defer { unsetenv("DOCKER_CONFIG") }
-            let store = ImageStore(state: bed.state)
-            try BusyboxImage.make(in: store)
-            let name = "\(registry.host)/private/busybox:1"
-            try store.tag("busybox", as: name)
-            do throws(EngineError) {
+        @Test(.timeLimit(.minutes(2))) func basicAuthNeedsALogin() async throws {
+            try await withRegistry(user: "ci", password: "s3cret") { registry, bed in
+                let config = bed.directory + "/docker-config"
+                setenv("DOCKER_CONFIG", config, 1)
+                defer { unsetenv("DOCKER_CONFIG") }
+                let store = ImageStore(state: bed.state)
+                try BusyboxImage.make(in: store)
+                let name = "\(registry.host)/private/busybox:1"
+                try store.tag("busybox", as: name)
+                do throws(EngineError) {
+                    _ = try await store.push(name)
+                    Issue.record("a push without credentials was accepted")
+                } catch {
+                    #expect(error.message.contains("swiftcompose login \(registry.host)"), "\(error.message)")
+                }
+                await #expect(throws: EngineError.self) { try await ImageStore.login(registry.host, user: "ci", password: "wrong") }
+                let afterFailure = (try? String(contentsOfFile: config + "/config.json", encoding: .utf8)) ?? ""
+                #expect(!afterFailure.contains(Data("ci:wrong".utf8).base64EncodedString()), "refused credentials are not kept")
+                try await ImageStore.login(registry.host, user: "ci", password: "s3cret")
+                let stored = try String(contentsOfFile: config + "/config.json", encoding: .utf8)
+                #expect(stored.contains(Data("ci:s3cret".utf8).base64EncodedString()))
                 _ = try await store.push(name)
-                Issue.record("a push without credentials was accepted")
-            } catch {
-                #expect(error.message.contains("swiftcompose login \(registry.host)"), "\(error.message)")
+                let fresh = ImageStore(state: StateRoot(root: bed.directory + "/fresh", run: bed.directory + "/fresh-run"))
+                #expect(try await fresh.pull(name).id == store.resolve(name).id)
+                try ImageStore.logout(registry.host)
+                await #expect(throws: EngineError.self) { try await fresh.pull(name) }
             }
-            await #expect(throws: EngineError.self) { try await ImageStore.login(registry.host, user: "ci", password: "wrong") }
-            let afterFailure = (try? String(contentsOfFile: config + "/config.json", encoding: .utf8)) ?? ""
-            #expect(!afterFailure.contains(Data("ci:wrong".utf8).base64EncodedString()), "refused credentials are not kept")
-            try await ImageStore.login(registry.host, user: "ci", password: "s3cret")
-            let stored = try String(contentsOfFile: config + "/config.json", encoding: .utf8)
-            #expect(stored.contains(Data("ci:s3cret".utf8).base64EncodedString()))
-            _ = try await store.push(name)
-            let fresh = ImageStore(state: StateRoot(root: bed.directory + "/fresh", run: bed.directory + "/fresh-run"))
-            #expect(try await fresh.pull(name).id == store.resolve(name).id)
-            try ImageStore.logout(registry.host)
-            await #expect(throws: EngineError.self) { try await fresh.pull(name) }
         }
-    }
 
-    @Test(.timeLimit(.minutes(2))) func aTamperedBlobIsRefusedAndNothingKept() async throws {
-        try await withRegistry { registry, bed in
-            let store = ImageStore(state: bed.state)
-            let image = try BusyboxImage.make(in: store)
-            let name = "\(registry.host)/test/tampered:1"
-            try store.tag("busybox", as: name)
-            _ = try await store.push(name)
-            // Flip bytes in the middle of the layer as the registry stores it.
-            let file = registry.blobFile(image.layers[0].digest)
-            let handle = try #require(FileHandle(forUpdatingAtPath: file))
-            handle.seek(toFileOffset: 4096)
-            handle.write(Data(repeating: 0x42, count: 64))
-            try handle.close()
-            let fresh = ImageStore(state: StateRoot(root: bed.directory + "/fresh", run: bed.directory + "/fresh-run"))
-            do throws(EngineError) {
-                _ = try await fresh.pull(name)
-                Issue.record("a tampered layer was accepted")
-            } catch {
-                #expect(error.code == .corrupt || error.message.contains("refused"), "\(error.message)")
+        @Test(.timeLimit(.minutes(2))) func aTamperedBlobIsRefusedAndNothingKept() async throws {
+            try await withRegistry { registry, bed in
+                let store = ImageStore(state: bed.state)
+                let image = try BusyboxImage.make(in: store)
+                let name = "\(registry.host)/test/tampered:1"
+                try store.tag("busybox", as: name)
+                _ = try await store.push(name)
+                // Flip bytes in the middle of the layer as the registry stores it.
+                let file = registry.blobFile(image.layers[0].digest)
+                let handle = try #require(FileHandle(forUpdatingAtPath: file))
+                handle.seek(toFileOffset: 4096)
+                handle.write(Data(repeating: 0x42, count: 64))
+                try handle.close()
+                let fresh = ImageStore(state: StateRoot(root: bed.directory + "/fresh", run: bed.directory + "/fresh-run"))
+                do throws(EngineError) {
+                    _ = try await fresh.pull(name)
+                    Issue.record("a tampered layer was accepted")
+                } catch {
+                    #expect(error.code == .corrupt || error.message.contains("refused"), "\(error.message)")
+                }
+                #expect(try fresh.list().isEmpty)
+                let left = (try? FileManager.default.contentsOfDirectory(atPath: bed.directory + "/fresh/images/snapshots")) ?? []
+                #expect(left.isEmpty, "no snapshot of the refused layer is kept: \(left)")
+                let staging = ((try? FileManager.default.contentsOfDirectory(atPath: bed.directory + "/fresh/images")) ?? []).filter { $0.hasPrefix("staging") }
+                #expect(staging.isEmpty)
+                let blobs = (try? FileManager.default.contentsOfDirectory(atPath: bed.directory + "/fresh/images/blobs/sha256")) ?? []
+                #expect(blobs.isEmpty, "blobs of a refused pull reached the store: \(blobs)")
             }
-            #expect(try fresh.list().isEmpty)
-            let left = (try? FileManager.default.contentsOfDirectory(atPath: bed.directory + "/fresh/images/snapshots")) ?? []
-            #expect(left.isEmpty, "no snapshot of the refused layer is kept: \(left)")
-            let staging = ((try? FileManager.default.contentsOfDirectory(atPath: bed.directory + "/fresh/images")) ?? []).filter { $0.hasPrefix("staging") }
-            #expect(staging.isEmpty)
-            let blobs = (try? FileManager.default.contentsOfDirectory(atPath: bed.directory + "/fresh/images/blobs/sha256")) ?? []
-            #expect(blobs.isEmpty, "blobs of a refused pull reached the store: \(blobs)")
         }
     }
 }

@@ -111,38 +111,40 @@ final class TokenService: @unchecked Sendable {
     }
 }
 
-@Suite("RegistryToken", .serialized) struct RegistryTokenTests {
-    @Test(.timeLimit(.minutes(2))) func bearerTokensComeFromTheRealmWithTheStoredCredentials() async throws {
-        let service = try TokenService(user: "ci", password: "s3cret")
-        defer { service.stop() }
-        try await withRegistry(extraConfig: service.registryConfig) { registry, bed in
-            setenv("DOCKER_CONFIG", bed.directory + "/docker-config", 1)
-            defer { unsetenv("DOCKER_CONFIG") }
-            let store = ImageStore(state: bed.state)
-            let original = try BusyboxImage.make(in: store)
-            let name = "\(registry.host)/private/busybox:1"
-            try store.tag("busybox", as: name)
+extension DockerConfigSuites {
+    @Suite("RegistryToken", .serialized) struct RegistryTokenTests {
+        @Test(.timeLimit(.minutes(2))) func bearerTokensComeFromTheRealmWithTheStoredCredentials() async throws {
+            let service = try TokenService(user: "ci", password: "s3cret")
+            defer { service.stop() }
+            try await withRegistry(extraConfig: service.registryConfig) { registry, bed in
+                setenv("DOCKER_CONFIG", bed.directory + "/docker-config", 1)
+                defer { unsetenv("DOCKER_CONFIG") }
+                let store = ImageStore(state: bed.state)
+                let original = try BusyboxImage.make(in: store)
+                let name = "\(registry.host)/private/busybox:1"
+                try store.tag("busybox", as: name)
 
-            // Without credentials the token service gives nothing: a clear error.
-            do throws(EngineError) {
-                _ = try await store.push(name)
-                Issue.record("a push without credentials was accepted")
-            } catch {
-                #expect(error.message.contains("swiftcompose login \(registry.host)"), "\(error.message)")
+                // Without credentials the token service gives nothing: a clear error.
+                do throws(EngineError) {
+                    _ = try await store.push(name)
+                    Issue.record("a push without credentials was accepted")
+                } catch {
+                    #expect(error.message.contains("swiftcompose login \(registry.host)"), "\(error.message)")
+                }
+                await #expect(throws: EngineError.self) { try await ImageStore.login(registry.host, user: "ci", password: "wrong") }
+
+                // After a login: push and pull with tokens scoped to the repository.
+                try await ImageStore.login(registry.host, user: "ci", password: "s3cret")
+                #expect(try await store.push(name) == original.manifestDigest)
+                let fresh = ImageStore(state: StateRoot(root: bed.directory + "/fresh", run: bed.directory + "/fresh-run"))
+                let pulled = try await fresh.pull(name)
+                #expect(pulled.id == original.id)
+                #expect(pulled.manifestDigest == original.manifestDigest)
+
+                try ImageStore.logout(registry.host)
+                await #expect(throws: EngineError.self) { try await ImageStore(state: StateRoot(
+                    root: bed.directory + "/fresh2", run: bed.directory + "/fresh2-run")).pull(name) }
             }
-            await #expect(throws: EngineError.self) { try await ImageStore.login(registry.host, user: "ci", password: "wrong") }
-
-            // After a login: push and pull with tokens scoped to the repository.
-            try await ImageStore.login(registry.host, user: "ci", password: "s3cret")
-            #expect(try await store.push(name) == original.manifestDigest)
-            let fresh = ImageStore(state: StateRoot(root: bed.directory + "/fresh", run: bed.directory + "/fresh-run"))
-            let pulled = try await fresh.pull(name)
-            #expect(pulled.id == original.id)
-            #expect(pulled.manifestDigest == original.manifestDigest)
-
-            try ImageStore.logout(registry.host)
-            await #expect(throws: EngineError.self) { try await ImageStore(state: StateRoot(
-                root: bed.directory + "/fresh2", run: bed.directory + "/fresh2-run")).pull(name) }
         }
     }
 }

@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "Monitor", dependencies: ["SystemSupport", "NetworkServices", "CRuntime"]),
         .executableTarget(
             name: "swiftcompose-monitor",
-            dependencies: ["Monitor"],
+            dependencies: ["Monitor", "SystemSupport"],
             linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections", "-Xlinker", "--strip-all"])]
         ),
 

@@ -2,11 +2,13 @@
 #include "internal.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -76,16 +78,47 @@ static int resolve_target(int error_fd, int root_fd, const char *path, int is_fi
 
 static void fd_path(char *buffer, size_t size, int fd) { snprintf(buffer, size, "/proc/self/fd/%d", fd); }
 
+#define CONTENT_FILE ".swiftcompose-file"
+
+// A mount with content (the /etc files): the file is made in the container's /dev, the tmpfs
+// mounted just before, so nothing of it touches the host's disk. Returns /dev's fd and the
+// file's path in `source`; the caller unlinks it once bound, and the mount alone keeps it.
+static int make_content_file(int error_fd, int root_fd, const struct cr_mount *m, char *source, size_t size) {
+    int dev = open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY);
+    struct statfs fs;
+    if (dev < 0 || fstatfs(dev, &fs) != 0 || fs.f_type != TMPFS_MAGIC)
+        cr_fail(error_fd, CR_EXIT_SETUP, dev < 0 ? errno : 0, "make %s: the container's /dev is not its own tmpfs", m->target);
+    int file = openat(dev, CONTENT_FILE, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (file < 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "make %s", m->target);
+    size_t written = 0;
+    while (written < m->content_length) {
+        ssize_t n = write(file, m->content + written, m->content_length - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) cr_fail(error_fd, CR_EXIT_SETUP, errno, "write %s", m->target);
+        written += (size_t)n;
+    }
+    close(file);
+    snprintf(source, size, "/proc/self/fd/%d/" CONTENT_FILE, dev);
+    return dev;
+}
+
 static void perform_mount(int error_fd, int root_fd, const struct cr_mount *m) {
     int target = resolve_target(error_fd, root_fd, m->target, m->target_is_file);
     char target_path[64];
     fd_path(target_path, sizeof target_path, target);
     unsigned long remount_flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
     if (m->fstype == NULL) {
+        char content_source[64];
+        int content_dir = m->content ? make_content_file(error_fd, root_fd, m, content_source, sizeof content_source) : -1;
+        const char *source = m->content ? content_source : m->source;
         unsigned long recursive = m->flags & MS_REC;
-        if (mount(m->source, target_path, NULL, MS_BIND | recursive, NULL) != 0)
-            cr_fail(error_fd, CR_EXIT_SETUP, errno, "bind mount %s on %s", m->source, m->target);
+        if (mount(source, target_path, NULL, MS_BIND | recursive, NULL) != 0)
+            cr_fail(error_fd, CR_EXIT_SETUP, errno, "bind mount %s on %s", m->content ? "a file" : m->source, m->target);
         close(target);
+        if (content_dir >= 0) {
+            unlinkat(content_dir, CONTENT_FILE, 0);
+            close(content_dir);
+        }
         if (remount_flags) {
             // The new mount is reached by resolving the path again (the old fd is the covered inode).
             target = resolve_target(error_fd, root_fd, m->target, m->target_is_file);

@@ -52,7 +52,8 @@ extension LaunchConfig {
         ]
         members.append(("mounts", .array(mounts.map {
             .object([("source", .string($0.source)), ("target", .string($0.target)), ("type", optional($0.type)),
-                     ("data", optional($0.data)), ("flags", number($0.flags)), ("targetIsFile", .bool($0.targetIsFile))])
+                     ("data", optional($0.data)), ("flags", number($0.flags)), ("targetIsFile", .bool($0.targetIsFile)),
+                     ("content", optional($0.content))])
         })))
         members.append(("devices", .array(devices.map {
             .object([("path", .string($0.path)), ("mode", number($0.mode)), ("major", number($0.major)),
@@ -103,7 +104,8 @@ extension LaunchConfig {
         mounts = (json["mounts"]?.arrayValue ?? []).map {
             Mount(source: $0["source"]?.stringValue ?? "", target: $0["target"]?.stringValue ?? "/",
                   type: $0["type"]?.stringValue, data: $0["data"]?.stringValue,
-                  flags: UInt($0["flags"]?.intValue ?? 0), targetIsFile: $0["targetIsFile"]?.boolValue ?? false)
+                  flags: UInt($0["flags"]?.intValue ?? 0), targetIsFile: $0["targetIsFile"]?.boolValue ?? false,
+                  content: $0["content"]?.stringValue)
         }
         devices = (json["devices"]?.arrayValue ?? []).map {
             Device(path: $0["path"]?.stringValue ?? "", mode: UInt32($0["mode"]?.intValue ?? 0),
@@ -149,10 +151,15 @@ extension LaunchConfig {
             throw EngineError(.system, "cannot read the container configuration", cause: error)
         }
         guard let bytes else { throw EngineError(.notFound, "the container configuration \(path) is missing") }
+        return try parse(bytes, from: path)
+    }
+
+    /// The config in `bytes`, read from `source` (named in errors).
+    public static func parse(_ bytes: [UInt8], from source: String) throws(EngineError) -> LaunchConfig {
         do { return try LaunchConfig(json: try JSONValue.parse(bytes)) } catch let error as JSONSyntaxError {
-            throw EngineError(.corrupt, "the container configuration \(path) is damaged", cause: error)
+            throw EngineError(.corrupt, "the container configuration \(source) is damaged", cause: error)
         } catch let error as EngineError { throw error } catch {
-            throw EngineError(.corrupt, "the container configuration \(path) is damaged")
+            throw EngineError(.corrupt, "the container configuration \(source) is damaged")
         }
     }
 }

@@ -12,10 +12,13 @@ public struct LaunchConfig: Sendable, Equatable {
         public var data: String?
         public var flags: UInt        // MS_* flags
         public var targetIsFile: Bool
+        /// A file made with this content at each start, in the container's own /dev tmpfs, and
+        /// bound on `target` (the /etc files): nothing of it is written to the host's disk.
+        public var content: String?
         public init(source: String, target: String, type: String? = nil, data: String? = nil,
-                    flags: UInt = 0, targetIsFile: Bool = false) {
+                    flags: UInt = 0, targetIsFile: Bool = false, content: String? = nil) {
             self.source = source; self.target = target; self.type = type; self.data = data
-            self.flags = flags; self.targetIsFile = targetIsFile
+            self.flags = flags; self.targetIsFile = targetIsFile; self.content = content
         }
     }
 

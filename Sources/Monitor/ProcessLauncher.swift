@@ -140,7 +140,8 @@ enum ProcessLauncher {
         container.mounts = UnsafePointer(arena.array(config.mounts.map { mount in
             cr_mount(source: arena.string(mount.source), target: arena.string(mount.target),
                      fstype: arena.optional(mount.type), data: arena.optional(mount.data),
-                     flags: mount.flags, target_is_file: mount.targetIsFile ? 1 : 0)
+                     flags: mount.flags, target_is_file: mount.targetIsFile ? 1 : 0,
+                     content: arena.optional(mount.content), content_length: mount.content?.utf8.count ?? 0)
         }))
         container.mount_count = Int32(config.mounts.count)
         container.devices = UnsafePointer(arena.array(config.devices.map { device in

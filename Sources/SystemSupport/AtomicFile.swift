@@ -41,18 +41,7 @@ public enum AtomicFile {
             throw SystemCallError("open", path)
         }
         defer { close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemCallError("read", path)
-            }
-            if count == 0 { break }
-            result.append(contentsOf: chunk[0..<count])
-        }
-        return result
+        return try Syscall.readToEnd(fd, path)
     }
 
     /// Makes a rename durable by syncing the directory that holds it.

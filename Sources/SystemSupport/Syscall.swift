@@ -44,4 +44,15 @@ public enum Syscall {
         defer { close(fd) }
         try writeAll(fd, bytes[...], path)
     }
+
+    /// Reads until end of file (or of stream), through short reads and EINTR.
+    public static func readToEnd(_ fd: Int32, _ subject: String? = nil) throws(SystemCallError) -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = try retrying("read", subject) { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            if count == 0 { return result }
+            result += chunk[0..<count]
+        }
+    }
 }

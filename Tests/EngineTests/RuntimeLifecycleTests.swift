@@ -94,7 +94,7 @@ struct RuntimeLifecycleTests {
     @Test func killingTheCLIWithSigkillLeavesTheContainerRunning() async throws {
         try await withRuntimeBed { bed in
             _ = try bed.busybox()  // imported into the bed's store
-            let cli = URL(fileURLWithPath: MonitorLauncher.executable()).deletingLastPathComponent().appendingPathComponent("swiftcompose").path
+            let cli = URL(fileURLWithPath: PendingMonitor.executable()).deletingLastPathComponent().appendingPathComponent("swiftcompose").path
             let environment = ["SWIFTCOMPOSE_ROOT=\(bed.state.root)", "SWIFTCOMPOSE_RUN=\(bed.state.run)"]
             let cliPid = try spawnProcess([cli, "container", "run", "--name", "survivor", "busybox", "sh", "-c", "echo up; sleep 100"],
                                           environment: environment, errors: bed.directory + "/cli.err")

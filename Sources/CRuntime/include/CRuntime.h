@@ -19,6 +19,8 @@ struct cr_mount {
     const char *data;       // mount options string, or NULL
     unsigned long flags;    // MS_* flags; for binds, ro/nosuid/nodev/noexec are applied by a remount
     int target_is_file;     // create a file (not a directory) when the target is missing
+    const char *content;    // non-NULL: bind a file of this content, made in the container's /dev tmpfs
+    size_t content_length;
 };
 
 // A device node created in the container's /dev.

@@ -30,9 +30,6 @@ public struct ContainerPaths: Sendable {
     public var record: String { directory + "/config.json" }
     public var launch: String { directory + "/launch.json" }
     public var log: String { directory + "/\(id)-json.log" }
-    public var hosts: String { directory + "/hosts" }
-    public var hostname: String { directory + "/hostname" }
-    public var resolvConf: String { directory + "/resolv.conf" }
     /// Short enough for sun_path (108 bytes) under any reasonable run directory.
     public var controlSocket: String { state.runPath("c", String(id.prefix(32)) + ".sock") }
 

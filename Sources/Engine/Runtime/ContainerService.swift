@@ -77,8 +77,14 @@ public struct ContainerService: Sendable {
 
     /// Starts a created or stopped container in the background (`docker start`, `run -d`).
     public func start(_ reference: String) async throws(EngineError) {
-        let record = try store.resolve(reference)
-        if case .failed(let code, let message) = try prepareStart(record) {
+        try await start(try store.resolve(reference))
+    }
+
+    /// `start` of a record at hand (`create` just returned it), on `monitor` if one was
+    /// started ahead (see `PendingMonitor`).
+    public func start(_ record: ContainerRecord, monitor ahead: PendingMonitor? = nil) async throws(EngineError) {
+        let monitor = if let ahead { ahead } else { try PendingMonitor(attached: false) }
+        if case .failed(let code, let message) = try prepareStart(record, monitor: monitor) {
             throw StartFailure(code: code, message: message).error
         }
     }
@@ -90,25 +96,20 @@ public struct ContainerService: Sendable {
         try await startAttached(try store.resolve(reference))
     }
 
-    /// `startAttached` for the record `create` just returned, which need not be read back.
-    public func startAttached(_ record: ContainerRecord) async throws(EngineError) -> AttachSession {
-        // The monitor is handed its end of the connection at spawn: it starts the container
-        // at once instead of waiting for this process to connect and ask.
-        var ends: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-            throw EngineError(.system, "cannot start container \(record.name)", cause: SystemCallError("socketpair"))
+    /// `startAttached` for a record at hand, on `monitor` if one was started ahead (attached).
+    public func startAttached(_ record: ContainerRecord, monitor ahead: PendingMonitor? = nil) async throws(EngineError) -> AttachSession {
+        // The monitor holds the other end from its start: it runs the container at once,
+        // without waiting for this process to connect and ask.
+        let monitor = if let ahead { ahead } else { try PendingMonitor(attached: true) }
+        guard let end = monitor.takeAttachEnd() else {
+            throw EngineError(.invalidArgument, "an attached start needs a monitor started with an attach connection")
         }
-        defer { close(ends[1]) }
-        do throws(EngineError) {
-            _ = try prepareStart(record, attach: ends[1])
-        } catch {
-            close(ends[0])
-            throw error
-        }
-        return AttachSession(fd: ends[0])
+        let session = AttachSession(fd: end)
+        _ = try prepareStart(record, monitor: monitor)
+        return session
     }
 
-    private func prepareStart(_ record: ContainerRecord, attach: Int32? = nil) throws(EngineError) -> MonitorLauncher.Handshake {
+    private func prepareStart(_ record: ContainerRecord, monitor: PendingMonitor) throws(EngineError) -> PendingMonitor.Handshake {
         let paths = store.paths(record.id)
         let current = try info(record)
         if current.isRunning || current.status == .restarting {
@@ -117,11 +118,11 @@ public struct ContainerService: Sendable {
         let manager = cgroups(record.id)
         let config = try LaunchConfigBuilder(record: record, paths: paths, cgroups: manager).build()
         try manager.create(record.spec.resources, devices: config.devices)
+        let document = Array(config.json.serialized.utf8)
         do {
             try makeDirectories(state.runPath("c"))
-            // Read by this start's monitor and by exec into the running container, never before
-            // the monitor runs: written in place.
-            try Syscall.writeFile(Array(config.json.serialized.utf8), to: paths.launch, mode: 0o600)
+            // For exec into the running container: it is read only while the container runs.
+            try Syscall.writeFile(document, to: paths.launch, mode: 0o600)
             // What a previous run left (exit code, error) is cleared before the monitor reads it;
             // a container that never ran has nothing to clear (and one file fewer to create).
             if access(ContainerRunState.path(in: paths.directory), F_OK) == 0 {
@@ -132,7 +133,7 @@ public struct ContainerService: Sendable {
         } catch {
             throw EngineError(.system, "cannot prepare container \(record.name)", cause: error)
         }
-        return try MonitorLauncher.launch(configPath: paths.launch, attach: attach)
+        return try monitor.launch(document)
     }
 
     // MARK: stop, kill, wait

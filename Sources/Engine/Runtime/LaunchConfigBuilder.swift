@@ -110,7 +110,9 @@ struct LaunchConfigBuilder {
         case .directory(let path):
             config.rootfs = path
         case .overlay(let lower, let upper, let work):
-            config.rootfs = paths.directory + "/rootfs"
+            // Mounted in the container's own mount namespace only: every container can use
+            // the same directory, which need not be made (and removed) for each one.
+            config.rootfs = paths.state.runPath("rootfs")
             config.rootfsType = "overlay"
             config.rootfsData = "lowerdir=\(lower.joined(separator: ":")),upperdir=\(upper),workdir=\(work)"
             try make(config.rootfs)
@@ -123,7 +125,7 @@ struct LaunchConfigBuilder {
         config.domainname = spec.domainname
         config.mounts = DefaultFilesystem.mounts(shmSize: spec.resources.shmSize ?? 64 << 20, privileged: spec.privileged,
                                                  cgroups: cgroups.hierarchy)
-        config.mounts += try etcMounts()
+        config.mounts += etcMounts()
         config.mounts += try userMounts()
         config.devices = DefaultFilesystem.devices + (try devices())
         config.symlinks = DefaultFilesystem.symlinks
@@ -211,30 +213,23 @@ struct LaunchConfigBuilder {
         return "/proc/\(state.pid)/ns/\(kind)"
     }
 
-    private func etcMounts() throws(EngineError) -> [LaunchMount] {
-        let hostsText: String
+    /// /etc/hosts, /etc/hostname and /etc/resolv.conf, made afresh in the container at each
+    /// start (see `LaunchMount.content`), unless the user mounts something on the same path.
+    private func etcMounts() -> [LaunchMount] {
+        let hosts: String
         if spec.networkMode == "host" {
-            hostsText = ((try? AtomicFile.read("/etc/hosts")) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            hosts = ((try? AtomicFile.read("/etc/hosts")) ?? nil).map { String(decoding: $0, as: UTF8.self) } ?? ""
         } else {
-            hostsText = EtcFiles.hosts(hostname: record.hostname, domainname: spec.domainname, addresses: spec.addresses,
-                                       aliases: spec.aliases, extraHosts: spec.extraHosts)
+            hosts = EtcFiles.hosts(hostname: record.hostname, domainname: spec.domainname, addresses: spec.addresses,
+                                   aliases: spec.aliases, extraHosts: spec.extraHosts)
         }
         let hostResolv = ((try? AtomicFile.read("/etc/resolv.conf")) ?? nil).map { String(decoding: $0, as: UTF8.self) }
-        do {
-            // Regenerated at every start, and read only by the container being started: written
-            // in place, without fsync.
-            try Syscall.writeFile(Array(hostsText.utf8), to: paths.hosts)
-            try Syscall.writeFile(Array((record.hostname + "\n").utf8), to: paths.hostname)
-            try Syscall.writeFile(Array(EtcFiles.resolvConf(dns: spec.dns, search: spec.dnsSearch, options: spec.dnsOptions,
-                                                            host: hostResolv).utf8), to: paths.resolvConf)
-        } catch {
-            throw EngineError(.system, "cannot write the container's /etc files", cause: error)
-        }
-        // Mounted unless the user mounts something over the same path.
+        let resolv = EtcFiles.resolvConf(dns: spec.dns, search: spec.dnsSearch, options: spec.dnsOptions, host: hostResolv)
         let targets = Set(spec.mounts.map(\.target))
-        return [(paths.hosts, "/etc/hosts"), (paths.hostname, "/etc/hostname"), (paths.resolvConf, "/etc/resolv.conf")]
-            .filter { !targets.contains($0.1) }
-            .map { LaunchMount(source: $0.0, target: $0.1, flags: spec.readOnly ? DefaultFilesystem.rdonly : 0, targetIsFile: true) }
+        return [("/etc/hosts", hosts), ("/etc/hostname", record.hostname + "\n"), ("/etc/resolv.conf", resolv)]
+            .filter { !targets.contains($0.0) }
+            .map { LaunchMount(source: "", target: $0.0, flags: spec.readOnly ? DefaultFilesystem.rdonly : 0,
+                               targetIsFile: true, content: $0.1) }
     }
 
     private func userMounts() throws(EngineError) -> [LaunchMount] {

@@ -6,14 +6,7 @@ import SystemSupport
 /// so it outlives the CLI. Its pid file and log live in `<run>/networks/<id>/`.
 enum NameServerProcess {
     /// The netd binary: `$SWIFTCOMPOSE_NETD`, else the one beside the running executable.
-    static func executable() -> String {
-        if let override = getenv("SWIFTCOMPOSE_NETD"), override.pointee != 0 { return String(cString: override) }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let own = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-        let directory = own.lastIndex(of: "/").map { String(own[..<$0]) } ?? "."
-        return directory + "/swiftcompose-netd"
-    }
+    static func executable() -> String { companionExecutable("swiftcompose-netd", override: "SWIFTCOMPOSE_NETD") }
 
     static func start(for record: NetworkRecord, state: StateRoot) throws(EngineError) {
         let directory = state.runPath("networks", record.id)

@@ -25,14 +25,7 @@ public final class PendingMonitor: @unchecked Sendable {
     private var launched = false
     private var reaped = false
 
-    static func executable() -> String {
-        if let override = getenv("SWIFTCOMPOSE_MONITOR"), override.pointee != 0 { return String(cString: override) }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let own = count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-        let directory = own.lastIndex(of: "/").map { String(own[..<$0]) } ?? "."
-        return directory + "/swiftcompose-monitor"
-    }
+    static func executable() -> String { companionExecutable("swiftcompose-monitor", override: "SWIFTCOMPOSE_MONITOR") }
 
     /// Starts a monitor; `attached`: with a connection that hears the container from its first byte.
     public init(attached: Bool) throws(EngineError) {

@@ -34,8 +34,8 @@ extension ImageStore {
     /// a look through every record can tell (short ids, names the index lacks).
     func quickResolve(_ reference: String) -> ImageRecord? {
         let bareID = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
-        if bareID.allSatisfy(\.isHexDigit) {
-            // A short hex reference may be an id prefix, which wins over a name.
+        if bareID.count >= 4, bareID.allSatisfy(\.isHexDigit) {
+            // A short one may be an id prefix, which wins over a name (as in `resolve`).
             return bareID.count == 64 ? readRecord("sha256:" + bareID) : nil
         }
         let name = (try? ImageReference(parsing: reference))?.description ?? reference

@@ -21,18 +21,19 @@ struct ContainerRunCommand: AsyncParsableCommand {
         let arguments = try LeadingFlag.check(arguments, of: self)
         let (imageName, command) = options.rootfs != nil ? (options.rootfs!, arguments) : (arguments.first ?? "", Array(arguments.dropFirst()))
         guard !imageName.isEmpty else { throw ValidationError("give an image (or --rootfs DIR) to run") }
-        // Started first: the monitor loads on the other core while the container is made.
-        let monitor = try? PendingMonitor(attached: !detach)
+        // Started first, as a task of its own (the spawn waits for the exec): the monitor
+        // loads on the other core while the container is made.
+        async let monitor = try? PendingMonitor(attached: !detach)
         let service = engine.service
         do {
             let spec = try options.spec(image: imageName, command: command, autoRemove: remove)
             let record = try await service.create(spec, image: try options.image(imageName, state: StateRoot.fromEnvironment(root: engine.root)))
             if detach {
-                try await service.start(record, monitor: monitor)
+                try await service.start(record, monitor: await monitor)
                 print(record.id)
                 return
             }
-            let session = try await service.startAttached(record, monitor: monitor)
+            let session = try await service.startAttached(record, monitor: await monitor)
             let code = AttachedTerminal(session: session, tty: spec.tty, interactive: spec.openStdin).pump()
             // The monitor removes a --rm container before it reports the exit; what never
             // got that far (a failed start) is removed here.

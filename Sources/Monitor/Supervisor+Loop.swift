@@ -140,6 +140,7 @@ extension Supervisor {
             ControlIO.send(fd, .exit, String(code))
             dropClient(fd)
         }
+        releaseMountNamespace()
     }
 
     /// The container stays stopped: record it and let the loop end.
@@ -169,6 +170,8 @@ extension Supervisor {
             ControlIO.send(fd, .exit, String(state.exitCode))
             dropClient(fd)
         }
+        // Before its writable layer is deleted: the overlay goes with the namespace.
+        releaseMountNamespace()
         // The rest goes once nobody waits for it: every unlink and rmdir is a journal
         // operation, milliseconds apiece on a busy disk, and a v1 cgroup's rmdir waits on
         // the kernel's cgroup locks (nothing lists cgroups, and the next container's are its own).

@@ -24,6 +24,10 @@ public final class Supervisor {
     var outputs: [Int32: (owner: pid_t, stream: ControlFrame)] = [:]
 
     var mainPid: pid_t = 0
+    /// The running container's mount namespace, held open so that its teardown (two RCU
+    /// grace periods: the namespace's mounts, then the overlay) happens when this monitor
+    /// lets go, after it told of the exit, instead of inside the exit it waits for.
+    var mountNamespace: Int32 = -1
     var mainStdin: Int32 = -1
     var mainTerminal: Int32 = -1
     var startedMonotonic: Int64 = 0
@@ -118,6 +122,12 @@ public final class Supervisor {
         close(fd)
     }
 
+    /// Lets the last run's mount namespace go (see `mountNamespace`), once the exit is told.
+    func releaseMountNamespace() {
+        if mountNamespace >= 0 { close(mountNamespace) }
+        mountNamespace = -1
+    }
+
     /// Closes a descriptor the poll loop watches (see `descriptorGeneration`).
     func release(_ fd: Int32) {
         close(fd)
@@ -188,6 +198,7 @@ public final class Supervisor {
         switch result {
         case .started(let pid):
             mainPid = pid
+            mountNamespace = open("/proc/\(pid)/ns/mnt", O_RDONLY | O_CLOEXEC)
             startedMonotonic = Timestamp.monotonic()
             state.status = .running
             state.pid = pid

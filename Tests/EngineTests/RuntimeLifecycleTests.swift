@@ -227,7 +227,8 @@ struct RuntimeAutoRemoveTests {
             let cgroups = CgroupManager(hierarchy: CgroupHierarchy.detect(), id: record.id).directories
             #expect(try await eventually { try await bed.service.list().isEmpty })
             #expect(try await eventually { !FileManager.default.fileExists(atPath: layer) })
-            #expect(cgroups.allSatisfy { access($0, F_OK) != 0 })
+            // The cgroups go last, after the monitor told of the exit and let go of the namespaces.
+            #expect(try await eventually { cgroups.allSatisfy { access($0, F_OK) != 0 } })
             #expect(access(ContainerPaths(state: bed.state, id: record.id).controlSocket, F_OK) != 0)
         }
     }

@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "ComposeModelTests", dependencies: ["ComposeModel"], resources: [.copy("Corpus")]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"]),
         .testTarget(name: "KubeTests", dependencies: ["Kube", "ComposeModel"]),
+        .testTarget(name: "CLITests", dependencies: ["swiftcompose", "Engine"]),
         .target(name: "EngineTestSupport", dependencies: ["Engine", "SystemSupport"], path: "Tests/EngineTestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["EngineTestSupport", "CFileSystem", "Engine", "SystemSupport", "NetworkServices", "Monitor"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ComposeModel", "Engine", "EngineTestSupport", "SystemSupport"]),

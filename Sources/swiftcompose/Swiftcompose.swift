@@ -112,8 +112,9 @@ struct Swiftcompose: ParsableCommand {
             command = next
             rest = rest.dropFirst()
         }
-        guard command != Swiftcompose.self, command.configuration.subcommands.isEmpty,
-              let parsed = try? command.parseAsRoot(Array(rest)), type(of: parsed) == command else { return nil }
+        guard command != Swiftcompose.self, command.configuration.subcommands.isEmpty else { return nil }
+        if let quick = command as? QuicklyParsed.Type, let parsed = quick.quickParse(Array(rest)) { return parsed }
+        guard let parsed = try? command.parseAsRoot(Array(rest)), type(of: parsed) == command else { return nil }
         return parsed
     }
 }

@@ -17,11 +17,12 @@ public final class JSONLogWriter {
         self.path = path
         self.maxSize = maxSize
         self.maxFiles = max(1, maxFiles)
-        reopen()
     }
 
     deinit { if fd >= 0 { close(fd) } }
 
+    /// Opened at the first entry: a container that prints nothing (`run --rm … true`) gets
+    /// no file to create and delete again. Readers take a missing log for an empty one.
     private func reopen() {
         if fd >= 0 { close(fd) }
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
@@ -55,6 +56,7 @@ public final class JSONLogWriter {
         var entry: [UInt8] = Array("{\"log\":".utf8)
         JSONValue.writeString(String(decoding: line, as: UTF8.self), to: &entry)
         entry += Array(",\"stream\":\"\(stream)\",\"time\":\"\(Timestamp.rfc3339(Timestamp.now()))\"}\n".utf8)
+        if fd < 0 { reopen() }
         if maxSize > 0, size > 0, size + Int64(entry.count) > maxSize { rotate() }
         guard fd >= 0 else { return }
         // A log that cannot be written (disk full) loses the line, never the container.

@@ -1,3 +1,4 @@
+import CFileSystem
 import CRuntime
 import FoundationEssentials
 import Glibc
@@ -57,21 +58,24 @@ public struct ContainerService: Sendable {
         }
     }
 
-    /// A writable layer serves one container: its directory records the owner, so a second
-    /// container on the same layer is refused (ImageStore.containerImage gives each a fresh one).
+    /// A writable layer serves one container: its directory records the owner (an extended
+    /// attribute, set only if absent: no file to create), so a second container on the same
+    /// layer is refused (ImageStore.containerImage gives each a fresh one).
     private func claimWritableLayer(_ rootfs: ContainerImage.Rootfs, for id: String) throws(EngineError) {
         guard case .overlay(_, let upper, _) = rootfs, let slash = upper.lastIndex(of: "/") else { return }
-        let marker = String(upper[..<slash]) + "/container"
-        let fd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        if fd < 0 && errno == EEXIST {
-            let owner = (try? AtomicFile.read(marker)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            throw EngineError(.conflict, "the writable layer \(upper) already belongs to container \(owner); "
-                + "each container needs its own (ImageStore.containerImage gives a fresh one)")
+        let layer = String(upper[..<slash])
+        let claimed = Array(id.utf8).withUnsafeBytes {
+            setxattr(layer, ContainerService.layerOwner, $0.baseAddress, $0.count, Int32(XATTR_CREATE))
         }
-        guard fd >= 0 else { return }   // a layer outside our store (read-only, foreign): nothing to mark
-        _ = Array(id.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
+        guard claimed != 0, errno == EEXIST else { return }   // claimed, or a layer we cannot mark (not ours)
+        var owner = [UInt8](repeating: 0, count: 128)
+        let length = owner.withUnsafeMutableBytes { getxattr(layer, ContainerService.layerOwner, $0.baseAddress, $0.count) }
+        throw EngineError(.conflict, "the writable layer \(upper) already belongs to container "
+            + "\(length > 0 ? String(decoding: owner[..<length], as: UTF8.self) : "?"); "
+            + "each container needs its own (ImageStore.containerImage gives a fresh one)")
     }
+
+    static let layerOwner = "user.swiftcompose.container"
 
     // MARK: start
 

@@ -145,15 +145,6 @@ extension LaunchConfig {
         }
     }
 
-    public static func read(_ path: String) throws(EngineError) -> LaunchConfig {
-        let bytes: [UInt8]?
-        do { bytes = try AtomicFile.read(path) } catch {
-            throw EngineError(.system, "cannot read the container configuration", cause: error)
-        }
-        guard let bytes else { throw EngineError(.notFound, "the container configuration \(path) is missing") }
-        return try parse(bytes, from: path)
-    }
-
     /// The config in `bytes`, read from `source` (named in errors).
     public static func parse(_ bytes: [UInt8], from source: String) throws(EngineError) -> LaunchConfig {
         do { return try LaunchConfig(json: try JSONValue.parse(bytes)) } catch let error as JSONSyntaxError {

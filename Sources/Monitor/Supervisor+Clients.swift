@@ -174,7 +174,7 @@ extension Supervisor {
         case "watch":
             clients[fd]?.watching = true
             if !ControlIO.send(fd, .state, state.json.serialized) { dropClient(fd) }
-        case "exec":
+        case "execute":
             startExec(fd, argument)
         default:
             ControlIO.send(fd, .error, "125 unknown request \(line)")

@@ -3,7 +3,8 @@ import Glibc
 import SystemSupport
 
 extension Supervisor {
-    /// `exec <process json>`: a process in the running container, streamed to this client.
+    /// `execute <request json>`: a process in the running container (see `ExecRequest`),
+    /// streamed to this client.
     func startExec(_ fd: Int32, _ argument: String) {
         guard mainPid > 0 else {
             ControlIO.send(fd, .error, "125 container \(config.id) is not running")
@@ -15,7 +16,7 @@ extension Supervisor {
             dropClient(fd)
             return
         }
-        let process = LaunchConfig.Process(json: json)
+        let process = ExecRequest(json: json).process(over: config.process)
         var streams = StandardStreams()
         var childEnds: [Int32] = []
         var session = ExecSession(client: fd, stdin: -1, terminal: -1)

@@ -28,7 +28,6 @@ public struct ContainerPaths: Sendable {
 
     public var directory: String { state.path("containers", id) }
     public var record: String { directory + "/config.json" }
-    public var launch: String { directory + "/launch.json" }
     public var log: String { directory + "/\(id)-json.log" }
     /// Short enough for sun_path (108 bytes) under any reasonable run directory.
     public var controlSocket: String { state.runPath("c", String(id.prefix(32)) + ".sock") }

@@ -26,34 +26,20 @@ extension ContainerService {
         }
         guard !options.command.isEmpty else { throw EngineError(.invalidArgument, "no command given to exec") }
         let paths = store.paths(record.id)
-        let launch = try LaunchConfig.read(paths.launch)
-        var process = launch.process
-        process.arguments = options.command
-        process.tty = options.tty
-        process.openStdin = options.interactive
-        process.initProcess = false
-        if let dir = options.workingDir { process.workingDirectory = dir }
+        var request = ExecRequest(arguments: options.command)
+        request.tty = options.tty
+        request.openStdin = options.interactive
+        request.workingDirectory = options.workingDir
         if let user = options.user {
             // The running container's own files, seen through its root.
             let root = RootfsReader(.directory("/proc/\(current.run.pid)/root"))
             let resolved = try ResolvedUser.resolve(user, groupAdd: record.spec.groupAdd, passwd: root.read("/etc/passwd"),
                                                     group: root.read("/etc/group"))
-            process.uid = resolved.uid
-            process.gid = resolved.gid
-            process.groups = resolved.groups
+            request.user = (resolved.uid, resolved.gid, resolved.groups)
         }
-        if options.privileged {
-            process.capabilities = Capabilities.bounding()
-            process.seccompProgram = nil
-        }
-        var environment = process.environment
-        for key in options.environment.keys.sorted() {
-            environment.removeAll { $0.hasPrefix(key + "=") }
-            environment.append("\(key)=\(options.environment[key]!)")
-        }
-        if options.tty, !environment.contains(where: { $0.hasPrefix("TERM=") }) { environment.append("TERM=xterm") }
-        process.environment = environment
-        guard let fd = MonitorClient(socket: paths.controlSocket).open("exec " + process.json.serialized) else {
+        if options.privileged { request.privilegedCapabilities = Capabilities.bounding() }
+        request.environment = options.environment.keys.sorted().map { "\($0)=\(options.environment[$0]!)" }
+        guard let fd = MonitorClient(socket: paths.controlSocket).open("execute " + request.json.serialized) else {
             throw EngineError(.system, "the monitor of container \(record.name) is not answering")
         }
         return AttachSession(fd: fd)

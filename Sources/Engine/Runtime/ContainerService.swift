@@ -122,11 +122,8 @@ public struct ContainerService: Sendable {
         let manager = cgroups(record.id)
         let config = try LaunchConfigBuilder(record: record, paths: paths, cgroups: manager).build()
         try manager.create(record.spec.resources, devices: config.devices)
-        let document = Array(config.json.serialized.utf8)
         do {
             try makeDirectories(state.runPath("c"))
-            // For exec into the running container: it is read only while the container runs.
-            try Syscall.writeFile(document, to: paths.launch, mode: 0o600)
             // What a previous run left (exit code, error) is cleared before the monitor reads it;
             // a container that never ran has nothing to clear (and one file fewer to create).
             if access(ContainerRunState.path(in: paths.directory), F_OK) == 0 {
@@ -137,7 +134,7 @@ public struct ContainerService: Sendable {
         } catch {
             throw EngineError(.system, "cannot prepare container \(record.name)", cause: error)
         }
-        return try monitor.launch(document)
+        return try monitor.launch(Array(config.json.serialized.utf8))
     }
 
     // MARK: stop, kill, wait

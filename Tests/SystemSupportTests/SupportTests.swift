@@ -21,6 +21,19 @@ import Testing
         #expect(try AtomicFile.read(directory + "/missing") == nil)
     }
 
+    @Test func aSpreadingDirectoryCarriesTheTopDirectoryFlag() throws {
+        let directory = "/tmp/swiftcompose-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { _ = system("rm -rf \(directory)") }
+        let path = directory + "/root/containers"
+        try makeSpreadingDirectory(path)
+        try makeSpreadingDirectory(path)  // already there: fine
+        let fd = open(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        var flags: Int32 = 0
+        try #require(fd >= 0 && ioctl(fd, 0x8008_6601, &flags) == 0, "the test directory's filesystem has no inode flags")
+        #expect(flags & 0x0002_0000 != 0)
+    }
+
     @Test func lockIsExclusive() throws {
         let path = "/tmp/swiftcompose-lock-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { unlink(path) }

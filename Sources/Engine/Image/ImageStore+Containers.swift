@@ -10,6 +10,7 @@ extension ImageStore {
         let image = try resolve(reference)
         let layerDirectory = directory + "/rw/" + UUID().uuidString.lowercased()
         do {
+            try makeSpreadingDirectory(directory + "/rw")
             try makeDirectories(layerDirectory + "/upper", mode: 0o755)
             try makeDirectories(layerDirectory + "/work", mode: 0o700)
         } catch {

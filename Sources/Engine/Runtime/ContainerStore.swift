@@ -14,7 +14,7 @@ struct ContainerStore: Sendable {
     func locked<T>(_ body: () throws(EngineError) -> T) throws(EngineError) -> T {
         let lock: FileLock
         do {
-            try makeDirectories(ContainerPaths.containersDirectory(state))
+            try makeSpreadingDirectory(ContainerPaths.containersDirectory(state))
             lock = try FileLock(exclusive: ContainerPaths.lockFile(state))
         } catch {
             throw EngineError(.system, "cannot lock the container records in \(state.root)", cause: error)

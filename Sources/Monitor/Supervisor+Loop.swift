@@ -175,8 +175,17 @@ extension Supervisor {
         // The rest goes once nobody waits for it: every unlink and rmdir is a journal
         // operation, milliseconds apiece on a busy disk, and a v1 cgroup's rmdir waits on
         // the kernel's cgroup locks (nothing lists cgroups, and the next container's are its own).
-        if config.autoRemove { for directory in config.cgroupDirectories { rmdir(directory) } }
+        if config.autoRemove { config.cgroupDirectories.forEach(removeCgroup) }
         for path in removed { cr_remove_tree(path) }
+    }
+
+    /// A cgroup refuses removal (EBUSY) while the kernel still counts an exiting process in
+    /// it: tried again for up to a second, so none is left behind.
+    private func removeCgroup(_ directory: String) {
+        for _ in 0..<100 {
+            if rmdir(directory) == 0 || errno != EBUSY { return }
+            usleep(10_000)
+        }
     }
 
     /// `--rm`: the container's directory, name and writable layer are renamed out of sight

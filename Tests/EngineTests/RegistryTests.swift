@@ -89,7 +89,19 @@ final class TransferLog: @unchecked Sendable {
 
 /// The suites that point the process-wide DOCKER_CONFIG at a directory of their own take
 /// turns: run side by side, one's login would land in the other's file.
-@Suite(.serialized) enum DockerConfigSuites {}
+@Suite(.serialized) enum DockerConfigSuites {
+    /// Without stored credentials a push is refused with the login to give, and a login
+    /// with a wrong password is refused too.
+    static func expectPushNeedsALogin(_ store: ImageStore, _ name: String, host: String) async {
+        do throws(EngineError) {
+            _ = try await store.push(name)
+            Issue.record("a push without credentials was accepted")
+        } catch {
+            #expect(error.message.contains("swiftcompose login \(host)"), "\(error.message)")
+        }
+        await #expect(throws: EngineError.self) { try await ImageStore.login(host, user: "ci", password: "wrong") }
+    }
+}
 
 extension DockerConfigSuites {
     @Suite("Registry", .serialized) struct RegistryTests {
@@ -141,13 +153,7 @@ extension DockerConfigSuites {
                 try BusyboxImage.make(in: store)
                 let name = "\(registry.host)/private/busybox:1"
                 try store.tag("busybox", as: name)
-                do throws(EngineError) {
-                    _ = try await store.push(name)
-                    Issue.record("a push without credentials was accepted")
-                } catch {
-                    #expect(error.message.contains("swiftcompose login \(registry.host)"), "\(error.message)")
-                }
-                await #expect(throws: EngineError.self) { try await ImageStore.login(registry.host, user: "ci", password: "wrong") }
+                await DockerConfigSuites.expectPushNeedsALogin(store, name, host: registry.host)
                 let afterFailure = (try? String(contentsOfFile: config + "/config.json", encoding: .utf8)) ?? ""
                 #expect(!afterFailure.contains(Data("ci:wrong".utf8).base64EncodedString()), "refused credentials are not kept")
                 try await ImageStore.login(registry.host, user: "ci", password: "s3cret")

@@ -125,13 +125,7 @@ extension DockerConfigSuites {
                 try store.tag("busybox", as: name)
 
                 // Without credentials the token service gives nothing: a clear error.
-                do throws(EngineError) {
-                    _ = try await store.push(name)
-                    Issue.record("a push without credentials was accepted")
-                } catch {
-                    #expect(error.message.contains("swiftcompose login \(registry.host)"), "\(error.message)")
-                }
-                await #expect(throws: EngineError.self) { try await ImageStore.login(registry.host, user: "ci", password: "wrong") }
+                await DockerConfigSuites.expectPushNeedsALogin(store, name, host: registry.host)
 
                 // After a login: push and pull with tokens scoped to the repository.
                 try await ImageStore.login(registry.host, user: "ci", password: "s3cret")

@@ -1,5 +1,4 @@
 import CFileSystem
-import CRuntime
 import Glibc
 import Monitor
 import SystemSupport

@@ -6,7 +6,7 @@ import ArgumentParser
 /// `container run` (52 options) that is ~3 ms of a ~11 ms `run --rm IMAGE true`.
 /// `quickParse` answers only lines it reads exactly as the full parse would, and nil to
 /// anything else (other flags, other spellings, `--`, help, mistakes), which the full parse
-/// then answers as always. `CommandLineTests` holds both to the same result.
+/// then answers as always. `QuickParseTests` (CLITests) holds both to the same result.
 protocol QuicklyParsed: ParsableCommand {
     static func quickParse(_ arguments: [String]) -> Self?
 }
@@ -30,7 +30,7 @@ extension ContainerRunCommand: QuicklyParsed {
         var detach = false, remove = false
         var given: Set<String> = []
         var index = 0
-        func take(_ name: String, _ attached: Substring?) -> String? {
+        func take(_ attached: Substring?) -> String? {
             if let attached { return String(attached) }
             guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
             index += 1
@@ -64,10 +64,10 @@ extension ContainerRunCommand: QuicklyParsed {
             if attached == nil, let flag = flags[name] { options[keyPath: flag] = true; continue }
             if let value = values[name] {
                 // Given twice: which one wins is the full parse's to say.
-                guard given.insert(name).inserted, let text = take(name, attached) else { return nil }
+                guard given.insert(name).inserted, let text = take(attached) else { return nil }
                 options[keyPath: value] = text
             } else if let list = lists[name] {
-                guard let text = take(name, attached) else { return nil }
+                guard let text = take(attached) else { return nil }
                 options[keyPath: list].append(text)
             } else {
                 return nil

@@ -12,7 +12,7 @@ import Testing
         let spec = try command.options.spec(image: "image", command: [], autoRemove: command.remove)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let fields = [String(describing: command.engine.root), String(command.detach), String(command.remove), String(command.sigProxy),
+        let fields = [String(describing: command.engine.root), String(command.detach), String(command.remove),
                       command.arguments.joined(separator: "\u{1}"), String(describing: command.options.rootfs)]
         return fields.joined(separator: "|") + String(decoding: try encoder.encode(spec), as: UTF8.self)
     }
@@ -44,7 +44,7 @@ import Testing
         [], ["--rm"], ["--help"], ["-h", "box", "busybox"], ["--memory", "64m", "busybox"], ["--", "busybox"],
         ["--name", "a", "--name", "b", "busybox"], ["--name"], ["--name", "--rm", "busybox"], ["-e"], ["-eA=1", "busybox"],
         ["--rm=true", "busybox"], ["-x", "busybox"], ["-dx", "busybox"], ["--restart", "always", "busybox"],
-        ["--root", "/x", "busybox"], ["-p", "80", "busybox"], ["--no-sig-proxy", "busybox"],
+        ["--root", "/x", "busybox"], ["-p", "80", "busybox"],
     ])
     func leavesEveryOtherLineToTheFullParse(_ line: [String]) {
         #expect(ContainerRunCommand.quickParse(line) == nil, "\(line)")
@@ -57,7 +57,6 @@ import Testing
         quick.options = ContainerRunOptions.defaults
         quick.detach = false
         quick.remove = false
-        quick.sigProxy = true
         quick.arguments = ["busybox"]
         #expect(try outcome(quick) == outcome(full))
     }

@@ -84,19 +84,6 @@ import Testing
         }
     }
 
-    /// `container run` as docker run: a signal to the CLI goes to the container's process.
-    @Test(.timeLimit(.minutes(2))) func containerRunPassesSignalsOn() throws {
-        try ComposeFlagsTests().withStack("services: {}\n") { stack, _ in
-            let ticker = try Attached([ExampleStackTests.binary, "container", "run", "--rm", "busybox", "sh", "-c",
-                                       "trap 'echo term; exit 7' TERM; while true; do echo tick; sleep 0.1; done"],
-                                      in: stack.project, environment: stack.environment)
-            #expect(ticker.await("tick"), "\(ticker.output)")
-            kill(ticker.process.processIdentifier, SIGTERM)
-            #expect(ticker.finish() == 7, "\(ticker.output)")
-            #expect(ticker.output.contains("term"), "\(ticker.output)")
-        }
-    }
-
     /// `container attach` as docker attach: input when the container keeps stdin open.
     @Test(.timeLimit(.minutes(2))) func containerAttachSendsInputToAnInteractiveContainer() throws {
         try ComposeFlagsTests().withStack("services: {}\n") { stack, _ in

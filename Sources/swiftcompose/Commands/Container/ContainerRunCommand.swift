@@ -14,9 +14,6 @@ struct ContainerRunCommand: AsyncParsableCommand {
     @OptionGroup var options: ContainerRunOptions
     @Flag(name: [.customShort("d"), .long], help: "Run in the background and print the container id.") var detach = false
     @Flag(name: .customLong("rm"), help: "Remove the container when it exits.") var remove = false
-    @Flag(name: .customLong("sig-proxy"), inversion: .prefixedNo,
-          help: "Proxy the signals this process gets to the container's (without a terminal, as docker run).")
-    var sigProxy = true
     @Argument(parsing: .captureForPassthrough, help: "IMAGE [COMMAND [ARG...]] (with --rootfs: COMMAND [ARG...]).")
     var arguments: [String] = []
 
@@ -37,10 +34,7 @@ struct ContainerRunCommand: AsyncParsableCommand {
                 return
             }
             let session = try await service.startAttached(record, monitor: await monitor)
-            var terminal = AttachedTerminal(session: session, tty: spec.tty, interactive: spec.openStdin)
-            // With a terminal, Ctrl-C reaches the container as a keystroke instead.
-            terminal.proxySignals = sigProxy && !spec.tty
-            let code = terminal.pump()
+            let code = AttachedTerminal(session: session, tty: spec.tty, interactive: spec.openStdin).pump()
             // The monitor removes a --rm container before it reports the exit; what never
             // got that far (a failed start) is removed here.
             if remove, !session.heardExit { try? await service.remove(record.id, force: true) }

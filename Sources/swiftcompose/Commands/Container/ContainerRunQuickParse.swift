@@ -79,7 +79,6 @@ extension ContainerRunCommand: QuicklyParsed {
         command.options = options
         command.detach = detach
         command.remove = remove
-        command.sigProxy = true
         command.arguments = Array(arguments[index...])
         return command
     }

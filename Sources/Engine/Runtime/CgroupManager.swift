@@ -123,13 +123,8 @@ public struct CgroupManager: Sendable {
     /// A parent made before `cgroup.clone_children` was set (by an older version) leaves the
     /// container's cpuset empty, and joining it would fail: it is filled in from the parent.
     private func inheritCpuset(_ mount: CgroupHierarchy.V1Mount) {
-        let directory = "\(mount.path)/\(CgroupManager.parent)/\(id)"
-        let fd = open(directory + "/cpuset.cpus", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        var buffer = [UInt8](repeating: 0, count: 8)
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        if count <= 1 { copyCpuset(from: "\(mount.path)/\(CgroupManager.parent)", to: directory) }
+        guard read("cpuset.cpus", controller: "cpuset")?.isEmpty == true else { return }
+        copyCpuset(from: "\(mount.path)/\(CgroupManager.parent)", to: "\(mount.path)/\(CgroupManager.parent)/\(id)")
     }
 
     private func writeIgnoringErrors(_ value: String, to path: String) {

@@ -4,7 +4,7 @@ import SystemSupport
 
 /// Image records are written and deleted here only, so the name index beside them
 /// (`images/names.json`, name → image id) follows every change. `resolve` reads the index and
-/// one record instead of decoding every record; a hit is checked against the record it
+/// one record instead of decoding every record (see `indexedRecord`); a hit is checked against the record it
 /// names, and anything the index cannot answer is looked up the slow way, so a stale or
 /// missing index costs time, never a wrong answer.
 extension ImageStore {
@@ -19,6 +19,23 @@ extension ImageStore {
         try writeNameIndex(index)
     }
 
+    /// Writes the record of image `id` with `names` added (`make` gives a new one when there
+    /// is none; `update` changes an existing one too). A name belongs to one image: it is
+    /// taken from whichever image had it.
+    func saveRecord(id: String, names: [String], make: () -> ImageRecord,
+                    update: (inout ImageRecord) -> Void = { _ in }) throws -> ImageRecord {
+        try makeDirectories(directory + "/records")
+        for var other in try list() where other.id != id && !Set(other.names).isDisjoint(with: names) {
+            other.names.removeAll { names.contains($0) }
+            try saveRecord(other)
+        }
+        var record = readRecord(id) ?? make()
+        update(&record)
+        record.names = Array(Set(record.names + names)).sorted()
+        try saveRecord(record)
+        return record
+    }
+
     func deleteRecord(_ id: String) throws {
         unlink(recordPath(id))
         try writeNameIndex(nameIndex().filter { $0.value != id })
@@ -30,15 +47,8 @@ extension ImageStore {
         return try? JSONDecoder().decode(ImageRecord.self, from: Data(bytes))
     }
 
-    /// The image a full id or an indexed name stands for, from one record; nil when only
-    /// a look through every record can tell (short ids, names the index lacks).
-    func quickResolve(_ reference: String) -> ImageRecord? {
-        let bareID = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
-        if bareID.count >= 4, bareID.allSatisfy(\.isHexDigit) {
-            // A short one may be an id prefix, which wins over a name (as in `resolve`).
-            return bareID.count == 64 ? readRecord("sha256:" + bareID) : nil
-        }
-        let name = (try? ImageReference(parsing: reference))?.description ?? reference
+    /// The image the name index gives for `name` (normalized), checked against its record.
+    func indexedRecord(named name: String) -> ImageRecord? {
         guard let id = nameIndex()[name], let record = readRecord(id), record.names.contains(name) else { return nil }
         return record
     }

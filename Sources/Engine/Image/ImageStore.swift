@@ -43,14 +43,17 @@ public struct ImageStore: Sendable {
 
     /// Finds an image by name (`busybox`, `busybox:latest`, `docker.io/library/busybox`), full or short id.
     public func resolve(_ reference: String) throws(EngineError) -> ImageRecord {
-        if let record = quickResolve(reference) { return record }
-        let images = try list()
         let bareID = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
-        if bareID.count >= 4, bareID.allSatisfy(\.isHexDigit),
-           let match = images.first(where: { $0.id.dropFirst(7).hasPrefix(bareID) }) {
+        // A hex reference may be an id prefix, which wins over a name.
+        let mayBeID = bareID.count >= 4 && bareID.allSatisfy(\.isHexDigit)
+        let normalized = (try? ImageReference(parsing: reference))?.description ?? reference
+        // One record when the reference says which: a full id, or a name the index has.
+        if mayBeID, bareID.count == 64, let record = readRecord("sha256:" + bareID) { return record }
+        if !mayBeID, let record = indexedRecord(named: normalized) { return record }
+        let images = try list()
+        if mayBeID, let match = images.first(where: { $0.id.dropFirst(7).hasPrefix(bareID) }) {
             return match
         }
-        let normalized = (try? ImageReference(parsing: reference))?.description ?? reference
         if let match = images.first(where: { $0.names.contains(normalized) }) {
             // The index lacked it (a store from before the index, or a write cut short).
             rebuildNameIndex(from: images)
@@ -176,18 +179,10 @@ public struct ImageStore: Sendable {
         let manifestBytes = Array(try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]))
         let manifestDigest = SHA256Hasher.digest(manifestBytes)
         try AtomicFile.write(manifestBytes, to: blobPath(manifestDigest))
-        try makeDirectories(directory + "/records")
-        // A name belongs to one image: take it from whichever image had it.
-        for var other in try list() where other.id != configDigest && !Set(other.names).isDisjoint(with: names) {
-            other.names.removeAll { names.contains($0) }
-            try saveRecord(other)
+        return try saveRecord(id: configDigest, names: names) {
+            ImageRecord(id: configDigest, names: [], manifestDigest: manifestDigest, layers: layers, configuration: configuration,
+                        created: Date(), size: layers.reduce(0) { $0 + $1.size })
         }
-        var record = (try? resolve(configDigest)) ?? ImageRecord(
-            id: configDigest, names: [], manifestDigest: manifestDigest, layers: layers, configuration: configuration,
-            created: Date(), size: layers.reduce(0) { $0 + $1.size })
-        record.names = Array(Set(record.names + names)).sorted()
-        try saveRecord(record)
-        return record
     }
 
     /// Adds a name to an image (`docker tag`).

@@ -61,18 +61,10 @@ extension ImageStore {
                 let manifestDigest = SHA256Hasher.digest(manifest)
                 try AtomicFile.write(config, to: blobPath(id))
                 try AtomicFile.write(manifest, to: blobPath(manifestDigest))
-                try makeDirectories(directory + "/records")
-                for var other in try list() where other.id != id && !Set(other.names).isDisjoint(with: names) {
-                    other.names.removeAll { names.contains($0) }
-                    try saveRecord(other)
-                }
-                var record = (try? resolve(id)) ?? ImageRecord(id: id, names: [], manifestDigest: manifestDigest, layers: layers,
-                                                                configuration: configuration, created: Date(),
-                                                                size: layers.reduce(0) { $0 + $1.size })
-                record.manifestDigest = manifestDigest
-                record.names = Array(Set(record.names + names)).sorted()
-                try saveRecord(record)
-                return record
+                return try saveRecord(id: id, names: names, make: {
+                    ImageRecord(id: id, names: [], manifestDigest: manifestDigest, layers: layers, configuration: configuration,
+                                created: Date(), size: layers.reduce(0) { $0 + $1.size })
+                }, update: { $0.manifestDigest = manifestDigest })
             }
         } catch let error as EngineError {
             throw error

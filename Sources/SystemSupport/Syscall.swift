@@ -36,15 +36,6 @@ public enum Syscall {
         if let failure { throw failure }
     }
 
-    /// Writes a whole file in place (created, or truncated and rewritten): for files nobody
-    /// reads while they are written, where `AtomicFile`'s temporary file and rename would
-    /// only cost an inode and a directory change more.
-    public static func writeFile(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(SystemCallError) {
-        let fd = try retrying("open", path) { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
-        defer { close(fd) }
-        try writeAll(fd, bytes[...], path)
-    }
-
     /// Reads until end of file (or of stream), through short reads and EINTR.
     public static func readToEnd(_ fd: Int32, _ subject: String? = nil) throws(SystemCallError) -> [UInt8] {
         var result: [UInt8] = []
